@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Strata's build, tests and benchmarks need.
+# Idempotent and quiet when everything is already present; called by `make run`,
+# `make test` and `make bench` so that a fresh machine needs no manual set-up.
+set -euo pipefail
+
+BUILD_PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config
+  libssl-dev libzstd-dev libargon2-dev
+  libcli11-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
+)
+TEST_PACKAGES=(python3 attr procps coreutils util-linux)
+BENCH_PACKAGES=(restic borgbackup time)
+
+want=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
+if [ "${1:-}" = "--bench" ]; then want+=("${BENCH_PACKAGES[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+if ! $SUDO apt-get install -y -q "${missing[@]}" >/tmp/strata-apt.log 2>&1; then
+  $SUDO apt-get update -q >/tmp/strata-apt-update.log 2>&1 || true
+  if ! $SUDO apt-get install -y -q "${missing[@]}" >/tmp/strata-apt.log 2>&1; then
+    echo "install-deps: apt-get install failed; see /tmp/strata-apt.log" >&2
+    tail -20 /tmp/strata-apt.log >&2
+    exit 1
+  fi
+fi

@@ -1,0 +1,39 @@
+// Error type carried across all layers: a message that names what failed and where,
+// plus the process exit code the CLI returns for it (documented in docs/exit-codes.md).
+#pragma once
+#include <stdexcept>
+#include <string>
+
+namespace strata {
+
+enum class ExitCode : int {
+  ok = 0,
+  failure = 1,        // any error not covered below
+  usage = 2,          // bad command line or arguments
+  partial = 3,        // snapshot made, but some source files could not be read
+  repo_missing = 10,  // no repository at the given location
+  lock_held = 11,     // another process holds a conflicting lock
+  wrong_key = 12,     // no key slot matches the given passphrase or key file
+  integrity = 13,     // corrupt or missing repository data detected
+  io = 14,            // I/O error: disk full, permission denied, backend unreachable
+  not_found = 15,     // unknown snapshot, path or key slot
+  repo_exists = 16,   // init refused: a repository already exists there
+  interrupted = 130,  // SIGINT / SIGTERM
+};
+
+class Error : public std::runtime_error {
+ public:
+  Error(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  ExitCode code() const { return code_; }
+
+ private:
+  ExitCode code_;
+};
+
+// The error number text for errno-style failures, e.g. "No space left on device".
+std::string errno_text(int err);
+
+// Builds an io Error "<what>: <strerror>" (ENOSPC says "disk full").
+Error io_error(const std::string& what, int err);
+
+}  // namespace strata

@@ -1,0 +1,64 @@
+// The storage Backend interface: every byte of a repository goes through it, so
+// the repository engine runs unchanged on a local disk, an in-memory store (tests),
+// a fault-injecting wrapper (tests) and, later, S3-compatible object storage.
+//
+// Object names are relative '/'-separated paths such as "config", "keys/<id>",
+// "data/ab/<id>", "index/<id>", "snapshots/<id>", "locks/<id>".
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/error.h"
+
+namespace strata::storage {
+
+struct ObjectInfo {
+  std::string name;  // full object name, e.g. "data/ab/ab12..."
+  uint64_t size = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // Human-readable location for messages, e.g. "/srv/repo" or "mem:".
+  virtual std::string location() const = 0;
+
+  // Stores an object atomically and durably: when put() returns, the object is
+  // complete and survives a crash; a concurrent reader sees the old object, no
+  // object, or the complete new one — never a partial one. Overwrites if present.
+  // Throws Error(io) (disk full, permission, ...) naming the object.
+  virtual void put(const std::string& name, ByteView data) = 0;
+
+  // Whole object. Throws Error(not_found) if absent, Error(io) on read failure.
+  virtual Bytes get(const std::string& name) = 0;
+
+  // `length` bytes from `offset`. Throws Error(integrity) if the object is shorter
+  // (truncated), Error(not_found) if absent, Error(io) on read failure.
+  virtual Bytes get_range(const std::string& name, uint64_t offset, uint64_t length) = 0;
+
+  // Size of an object, or nullopt if absent.
+  virtual std::optional<uint64_t> stat(const std::string& name) = 0;
+
+  // All complete objects whose name starts with `prefix + "/"`, recursively
+  // (e.g. list("data") returns "data/ab/..." names). Temporary files of
+  // in-progress puts are never listed. Order unspecified.
+  virtual std::vector<ObjectInfo> list(const std::string& prefix) = 0;
+
+  // Removes an object; removing an absent object is not an error.
+  virtual void remove(const std::string& name) = 0;
+
+  // Removes leftovers of interrupted puts (temporary files); returns how many.
+  // Only safe while holding the repository's exclusive lock.
+  virtual size_t remove_stale_temporaries() { return 0; }
+};
+
+// Opens a backend for a repository location. Currently: a local directory path
+// (optionally "local:/path"). Does not create anything.
+std::unique_ptr<Backend> open_backend(const std::string& location);
+
+}  // namespace strata::storage

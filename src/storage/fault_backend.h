@@ -1,0 +1,48 @@
+// Fault-injecting wrapper for tests: makes puts fail as if the disk were full
+// (after a byte budget or a number of puts), makes reads fail or return flipped
+// bytes, so error paths of the repository can be exercised deterministically.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <mutex>
+
+#include "storage/backend.h"
+
+namespace strata::storage {
+
+class FaultBackend : public Backend {
+ public:
+  explicit FaultBackend(Backend& inner) : inner_(inner) {}
+
+  // After `bytes` more bytes have been put, every put throws an io Error saying
+  // "disk full" (the failing put stores nothing).
+  void fail_puts_after_bytes(uint64_t bytes);
+  // The n-th put from now (0 = next) and all later ones fail with "disk full".
+  void fail_puts_after_count(uint64_t count);
+  // Gets/get_ranges of names for which `pred` is true throw an io Error.
+  void fail_reads_if(std::function<bool(const std::string&)> pred);
+  // Gets/get_ranges of matching names return data with one byte flipped.
+  void corrupt_reads_if(std::function<bool(const std::string&)> pred);
+  void clear_faults();
+
+  std::string location() const override { return "fault:" + inner_.location(); }
+  void put(const std::string& name, ByteView data) override;
+  Bytes get(const std::string& name) override;
+  Bytes get_range(const std::string& name, uint64_t offset, uint64_t length) override;
+  std::optional<uint64_t> stat(const std::string& name) override;
+  std::vector<ObjectInfo> list(const std::string& prefix) override;
+  void remove(const std::string& name) override;
+  size_t remove_stale_temporaries() override { return inner_.remove_stale_temporaries(); }
+
+ private:
+  Backend& inner_;
+  std::mutex mu_;
+  bool byte_limit_set_ = false;
+  uint64_t bytes_left_ = 0;
+  bool count_limit_set_ = false;
+  uint64_t puts_left_ = 0;
+  std::function<bool(const std::string&)> fail_reads_;
+  std::function<bool(const std::string&)> corrupt_reads_;
+};
+
+}  // namespace strata::storage

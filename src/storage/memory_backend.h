@@ -1,0 +1,29 @@
+// In-memory backend for unit tests: a mutex-protected map of name -> bytes.
+#pragma once
+#include <map>
+#include <mutex>
+
+#include "storage/backend.h"
+
+namespace strata::storage {
+
+class MemoryBackend : public Backend {
+ public:
+  std::string location() const override { return "mem:"; }
+  void put(const std::string& name, ByteView data) override;
+  Bytes get(const std::string& name) override;
+  Bytes get_range(const std::string& name, uint64_t offset, uint64_t length) override;
+  std::optional<uint64_t> stat(const std::string& name) override;
+  std::vector<ObjectInfo> list(const std::string& prefix) override;
+  void remove(const std::string& name) override;
+
+  // Test helpers: direct access to stored bytes (e.g. to flip a byte).
+  Bytes& raw(const std::string& name);
+  size_t object_count();
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, Bytes> objects_;
+};
+
+}  // namespace strata::storage
