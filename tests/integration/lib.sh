@@ -1,0 +1,53 @@
+# Shared helpers for the CLI-level integration tests. Each test script is run by
+# ctest as `bash test_x.sh /path/to/strata`; it sources this file, works in its own
+# temporary directory (removed on exit, even on failure) and exits non-zero on failure.
+set -euo pipefail
+
+STRATA="$(readlink -f "${1:?usage: $0 /path/to/strata}")"
+TESTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/strata-it.XXXXXX")"
+BG_PIDS=()
+
+cleanup() {
+  local p
+  for p in "${BG_PIDS[@]:-}"; do
+    [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
+  done
+  chmod -R u+rwx "$WORK" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Default repository and key for a test; scripts may override.
+export STRATA_REPOSITORY="$WORK/repo"
+export STRATA_PASSWORD=""
+unset STRATA_PASSWORD
+KEYFILE="$WORK/key"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "--- $*" >&2; }
+
+# strata with the test's key file
+st() { "$STRATA" --key-file "$KEYFILE" "$@"; }
+
+# init a repository at $STRATA_REPOSITORY with a freshly generated key file
+init_repo() { "$STRATA" init --generate-key-file "$KEYFILE" --quiet "$@"; }
+
+# expect_exit CODE cmd args... : runs the command, fails unless it exits with CODE.
+# Its stdout goes to $WORK/out, stderr to $WORK/err.
+expect_exit() {
+  local want=$1; shift
+  local rc=0
+  "$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+  if [ "$rc" != "$want" ]; then
+    echo "command: $*" >&2; echo "stdout:" >&2; head -c 3000 "$WORK/out" >&2
+    echo "stderr:" >&2; head -c 3000 "$WORK/err" >&2
+    fail "expected exit $want, got $rc"
+  fi
+}
+
+# expect_in FILE TEXT : file must contain text
+expect_in() { grep -qF -- "$2" "$1" || { echo "--- $1:" >&2; head -c 3000 "$1" >&2; fail "expected '$2' in $1"; }; }
+
+# latest snapshot id (full hex)
+latest_id() { st snapshots --json | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s[-1]["id"])'; }
