@@ -1,0 +1,221 @@
+// LocalBackend: objects as files under a directory, written temp + fsync + rename +
+// fsync(dir) so that a crash never leaves a partial object under its final name.
+// Files are created 0600 and directories 0700 (before umask): backups are private.
+#include "storage/local_backend.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <functional>
+#include <memory>
+
+#include "storage/object_name_internal.h"
+#include "storage/posix_file_internal.h"
+
+namespace strata::storage {
+namespace {
+
+constexpr mode_t kFileMode = 0600;
+constexpr mode_t kDirMode = 0700;
+
+std::string parent_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string join(const std::string& dir, const std::string& name) {
+  return dir.ends_with('/') ? dir + name : dir + "/" + name;
+}
+
+bool is_absent(int err) { return err == ENOENT || err == ENOTDIR; }
+
+void sync_dir_or_throw(const std::string& dir, const std::string& why) {
+  if (int err = fsync_dir(dir); err != 0) throw io_error("syncing directory " + dir + why, err);
+}
+
+// mkdir -p that fsyncs the parent of each directory it creates; ignores any cache.
+void make_dirs(const std::string& dir) {
+  if (::mkdir(dir.c_str(), kDirMode) != 0) {
+    if (errno == EEXIST) return;  // a non-directory here makes the later open fail
+    if (errno != ENOENT || parent_of(dir) == dir) throw io_error("creating directory " + dir, errno);
+    make_dirs(parent_of(dir));
+    if (::mkdir(dir.c_str(), kDirMode) != 0) {
+      if (errno == EEXIST) return;
+      throw io_error("creating directory " + dir, errno);
+    }
+  }
+  sync_dir_or_throw(parent_of(dir), " after creating " + dir);
+}
+
+int open_object(const std::string& path) {
+  int fd = open_retry(path, O_RDONLY);
+  if (fd >= 0) return fd;
+  if (is_absent(errno)) throw Error(ExitCode::not_found, path + ": no such object");
+  throw io_error("reading " + path, errno);
+}
+
+uint64_t file_size(int fd, const std::string& path) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw io_error("reading " + path, errno);
+  return static_cast<uint64_t>(st.st_size);
+}
+
+Error truncated(const std::string& path, uint64_t offset, uint64_t length, uint64_t size) {
+  return Error(ExitCode::integrity, path + ": truncated (wanted " + std::to_string(length) +
+                                        " bytes at offset " + std::to_string(offset) +
+                                        ", object has " + std::to_string(size) + ")");
+}
+
+// Calls fn(relative name, path, basename, size) for every regular file below `dir`,
+// recursively. A missing `dir` has no files; files vanishing mid-walk are skipped.
+using FileVisitor = std::function<void(const std::string&, const std::string&,
+                                       const std::string&, uint64_t)>;
+
+void walk_files(const std::string& dir, const std::string& rel, const FileVisitor& fn) {
+  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
+  if (!d) {
+    if (is_absent(errno)) return;
+    throw io_error("listing " + dir, errno);
+  }
+  while (true) {
+    errno = 0;
+    const dirent* ent = ::readdir(d.get());
+    if (ent == nullptr) {
+      if (errno != 0) throw io_error("listing " + dir, errno);
+      return;
+    }
+    const std::string base = ent->d_name;
+    if (base == "." || base == "..") continue;
+    const std::string path = join(dir, base);
+    const std::string name = rel.empty() ? base : rel + "/" + base;
+    struct stat st {};
+    if (::fstatat(::dirfd(d.get()), ent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) continue;  // removed concurrently (e.g. a temp file renamed)
+      throw io_error("listing " + path, errno);
+    }
+    if (S_ISDIR(st.st_mode)) walk_files(path, name, fn);
+    if (S_ISREG(st.st_mode)) fn(name, path, base, static_cast<uint64_t>(st.st_size));
+  }
+}
+
+}  // namespace
+
+LocalBackend::LocalBackend(std::string root) : root_(std::move(root)) {
+  while (root_.size() > 1 && root_.ends_with('/')) root_.pop_back();
+}
+
+std::string LocalBackend::path_of(const std::string& name) const {
+  check_object_name(name);
+  return join(root_, name);
+}
+
+void LocalBackend::ensure_dir(const std::string& dir) {
+  {
+    std::lock_guard lock(dirs_mu_);
+    if (known_dirs_.contains(dir)) return;
+  }
+  make_dirs(dir);
+  std::lock_guard lock(dirs_mu_);
+  known_dirs_.insert(dir);
+}
+
+void LocalBackend::put(const std::string& name, ByteView data) {
+  const std::string path = path_of(name);
+  const std::string dir = parent_of(path);
+  ensure_dir(dir);
+  const std::string tmp = join(dir, kTempPrefix + random_hex());
+  int fd = open_retry(tmp, O_WRONLY | O_CREAT | O_EXCL, kFileMode);
+  if (fd < 0 && errno == ENOENT) {  // directory removed behind our back: recreate once
+    {
+      std::lock_guard lock(dirs_mu_);
+      known_dirs_.erase(dir);
+    }
+    ensure_dir(dir);
+    fd = open_retry(tmp, O_WRONLY | O_CREAT | O_EXCL, kFileMode);
+  }
+  if (fd < 0) throw io_error("writing " + path, errno);
+  int err = write_all(fd, data);
+  if (err == 0) err = fsync_fd(fd);
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    throw io_error("writing " + path, err);
+  }
+  sync_dir_or_throw(dir, " after writing " + path);
+}
+
+Bytes LocalBackend::get(const std::string& name) {
+  const std::string path = path_of(name);
+  ScopedFd fd(open_object(path));
+  Bytes out;
+  if (int err = read_to_end(fd.get(), file_size(fd.get(), path), out); err != 0) {
+    throw io_error("reading " + path, err);
+  }
+  return out;
+}
+
+Bytes LocalBackend::get_range(const std::string& name, uint64_t offset, uint64_t length) {
+  const std::string path = path_of(name);
+  ScopedFd fd(open_object(path));
+  const uint64_t size = file_size(fd.get(), path);
+  // Checked before allocating, so a corrupt length cannot exhaust memory.
+  if (offset > size || length > size - offset) throw truncated(path, offset, length, size);
+  Bytes out;
+  if (int err = pread_full(fd.get(), offset, length, out); err != 0) {
+    throw io_error("reading " + path, err);
+  }
+  if (out.size() != length) throw truncated(path, offset, length, offset + out.size());
+  return out;
+}
+
+std::optional<uint64_t> LocalBackend::stat(const std::string& name) {
+  const std::string path = path_of(name);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (is_absent(errno)) return std::nullopt;
+    throw io_error("reading " + path, errno);
+  }
+  if (!S_ISREG(st.st_mode)) return std::nullopt;
+  return static_cast<uint64_t>(st.st_size);
+}
+
+std::vector<ObjectInfo> LocalBackend::list(const std::string& prefix) {
+  check_list_prefix(prefix);
+  std::vector<ObjectInfo> out;
+  const std::string dir = prefix.empty() ? root_ : join(root_, prefix);
+  walk_files(dir, prefix, [&](const std::string& name, const std::string&,
+                              const std::string& base, uint64_t size) {
+    if (!base.starts_with(kTempPrefix)) out.push_back(ObjectInfo{name, size});
+  });
+  return out;
+}
+
+void LocalBackend::remove(const std::string& name) {
+  const std::string path = path_of(name);
+  if (::unlink(path.c_str()) != 0) {
+    if (is_absent(errno)) return;
+    throw io_error("removing " + path, errno);
+  }
+  sync_dir_or_throw(parent_of(path), " after removing " + path);
+}
+
+size_t LocalBackend::remove_stale_temporaries() {
+  size_t removed = 0;
+  walk_files(root_, "", [&](const std::string&, const std::string& path,
+                            const std::string& base, uint64_t) {
+    if (!base.starts_with(kTempPrefix)) return;
+    if (::unlink(path.c_str()) == 0) {
+      ++removed;
+    } else if (errno != ENOENT) {
+      throw io_error("removing " + path, errno);
+    }
+  });
+  return removed;
+}
+
+}  // namespace strata::storage

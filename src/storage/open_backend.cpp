@@ -1,0 +1,48 @@
+// open_backend(): turns a repository location string into a Backend, rejecting
+// schemes this build cannot serve with a usage error instead of a surprising path.
+#include <cctype>
+#include <filesystem>
+#include <string_view>
+
+#include "storage/backend.h"
+#include "storage/local_backend.h"
+
+namespace strata::storage {
+namespace {
+
+constexpr std::string_view kLocalScheme = "local:";
+
+// True for "s3:...", "sftp:...", "rest:..." etc.: letters/digits/+-. then ':'.
+bool has_scheme(std::string_view loc) {
+  size_t colon = loc.find(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  if (!std::isalpha(static_cast<unsigned char>(loc[0]))) return false;
+  for (char c : loc.substr(0, colon)) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Error unsupported(const std::string& location) {
+  return Error(ExitCode::usage, "unsupported repository location '" + location +
+                                    "' (supported: a local directory path)");
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> open_backend(const std::string& location) {
+  std::string_view path = location;
+  if (path.starts_with(kLocalScheme)) {
+    path.remove_prefix(kLocalScheme.size());
+  } else if (location.find("://") != std::string::npos || has_scheme(location)) {
+    throw unsupported(location);
+  }
+  if (path.empty()) throw Error(ExitCode::usage, "empty repository location");
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(std::filesystem::path(path), ec);
+  if (ec) throw io_error("resolving repository location '" + location + "'", ec.value());
+  return std::make_unique<LocalBackend>(abs.lexically_normal().string());
+}
+
+}  // namespace strata::storage

@@ -1,0 +1,202 @@
+// The contract every storage Backend must honour, run against each implementation
+// (restic-style conformance suite): add a new backend to BackendTypes below.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "storage/local_backend.h"
+#include "storage/memory_backend.h"
+#include "storage/temp_dir.h"
+
+namespace strata::storage {
+namespace {
+
+struct LocalFactory {
+  testing::TempDir dir;
+  std::unique_ptr<Backend> make() { return std::make_unique<LocalBackend>(dir.path() + "/repo"); }
+};
+
+struct MemoryFactory {
+  std::unique_ptr<Backend> make() { return std::make_unique<MemoryBackend>(); }
+};
+
+template <typename Factory>
+class BackendContract : public ::testing::Test {
+ protected:
+  BackendContract() : backend_(factory_.make()) {}
+  Backend& b() { return *backend_; }
+
+  std::set<std::string> names(const std::string& prefix) {
+    std::set<std::string> out;
+    for (const auto& info : b().list(prefix)) out.insert(info.name);
+    return out;
+  }
+
+  Factory factory_;
+  std::unique_ptr<Backend> backend_;
+};
+
+using BackendTypes = ::testing::Types<LocalFactory, MemoryFactory>;
+class TypeNames {
+ public:
+  template <typename T>
+  static std::string GetName(int) {
+    return std::is_same_v<T, LocalFactory> ? "Local" : "Memory";
+  }
+};
+TYPED_TEST_SUITE(BackendContract, BackendTypes, TypeNames);
+
+ExitCode code_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return ExitCode::ok;
+}
+
+TYPED_TEST(BackendContract, PutGetOverwrite) {
+  this->b().put("config", as_bytes("v1"));
+  EXPECT_EQ(to_string(this->b().get("config")), "v1");
+  this->b().put("config", as_bytes("version two"));
+  EXPECT_EQ(to_string(this->b().get("config")), "version two");
+  this->b().put("data/ab/ab12", as_bytes(""));
+  EXPECT_TRUE(this->b().get("data/ab/ab12").empty());
+}
+
+TYPED_TEST(BackendContract, LargeObjectRoundTrip) {
+  Bytes big(3 * 1024 * 1024 + 17);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i * 7 + (i >> 13));
+  this->b().put("data/00/big", big);
+  EXPECT_EQ(this->b().get("data/00/big"), big);
+  EXPECT_EQ(this->b().get_range("data/00/big", 1000000, 70000),
+            Bytes(big.begin() + 1000000, big.begin() + 1070000));
+}
+
+TYPED_TEST(BackendContract, GetRange) {
+  this->b().put("packs/p", as_bytes("0123456789"));
+  EXPECT_EQ(to_string(this->b().get_range("packs/p", 2, 3)), "234");
+  EXPECT_EQ(to_string(this->b().get_range("packs/p", 0, 10)), "0123456789");
+  EXPECT_EQ(to_string(this->b().get_range("packs/p", 10, 0)), "");
+}
+
+TYPED_TEST(BackendContract, GetRangePastEndIsIntegrityError) {
+  this->b().put("packs/p", as_bytes("0123456789"));
+  try {
+    this->b().get_range("packs/p", 8, 5);
+    FAIL() << "expected an integrity error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::integrity);
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("packs/p: truncated (wanted 5 bytes at offset 8, object has 10)"),
+              std::string::npos)
+        << msg;
+  }
+  EXPECT_EQ(code_of([&] { this->b().get_range("packs/p", 11, 0); }), ExitCode::integrity);
+  EXPECT_EQ(code_of([&] { this->b().get_range("packs/p", 1, UINT64_MAX); }), ExitCode::integrity);
+  EXPECT_EQ(code_of([&] { this->b().get_range("packs/p", UINT64_MAX, 2); }), ExitCode::integrity);
+}
+
+TYPED_TEST(BackendContract, MissingObjectIsNotFound) {
+  for (auto fn : std::vector<std::function<void()>>{
+           [&] { this->b().get("snapshots/nope"); },
+           [&] { this->b().get_range("snapshots/nope", 0, 1); },
+           [&] { this->b().get("config/below-a-missing-dir"); }}) {
+    try {
+      fn();
+      FAIL() << "expected not_found";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::not_found);
+      EXPECT_NE(std::string(e.what()).find("no such object"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TYPED_TEST(BackendContract, Stat) {
+  EXPECT_EQ(this->b().stat("keys/k1"), std::nullopt);
+  this->b().put("keys/k1", as_bytes("12345"));
+  EXPECT_EQ(this->b().stat("keys/k1"), 5u);
+  EXPECT_EQ(this->b().stat("keys"), std::nullopt);  // a "directory" is not an object
+}
+
+TYPED_TEST(BackendContract, ListIsRecursiveWithSizes) {
+  this->b().put("data/ab/ab01", as_bytes("x"));
+  this->b().put("data/cd/cd02", as_bytes("yy"));
+  this->b().put("data/top", as_bytes("zzz"));
+  this->b().put("index/i1", as_bytes("i"));
+  auto list = this->b().list("data");
+  std::sort(list.begin(), list.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].name, "data/ab/ab01");
+  EXPECT_EQ(list[0].size, 1u);
+  EXPECT_EQ(list[1].name, "data/cd/cd02");
+  EXPECT_EQ(list[1].size, 2u);
+  EXPECT_EQ(list[2].name, "data/top");
+  EXPECT_EQ(list[2].size, 3u);
+  EXPECT_EQ(this->names("data/ab"), std::set<std::string>{"data/ab/ab01"});
+  EXPECT_TRUE(this->b().list("locks").empty());
+}
+
+TYPED_TEST(BackendContract, ListPrefixIsolation) {
+  this->b().put("data/x", as_bytes("1"));
+  this->b().put("database/x", as_bytes("2"));
+  EXPECT_EQ(this->names("data"), std::set<std::string>{"data/x"});
+  EXPECT_EQ(this->names("database"), std::set<std::string>{"database/x"});
+}
+
+TYPED_TEST(BackendContract, ListAllWithEmptyPrefix) {
+  this->b().put("config", as_bytes("c"));
+  this->b().put("keys/k", as_bytes("k"));
+  EXPECT_EQ(this->names(""), (std::set<std::string>{"config", "keys/k"}));
+}
+
+TYPED_TEST(BackendContract, RemoveIsIdempotent) {
+  this->b().put("locks/l1", as_bytes("lock"));
+  this->b().remove("locks/l1");
+  EXPECT_EQ(this->b().stat("locks/l1"), std::nullopt);
+  EXPECT_EQ(code_of([&] { this->b().get("locks/l1"); }), ExitCode::not_found);
+  this->b().remove("locks/l1");
+  this->b().remove("never/existed");
+  EXPECT_TRUE(this->b().list("locks").empty());
+}
+
+TYPED_TEST(BackendContract, RejectsNamesEscapingTheRepository) {
+  for (const std::string& bad : std::vector<std::string>{"", "/etc/passwd", "../x", "a/../../x", "a//b", "a/", "./a", "a/.",
+                          "data/.tmp-123", std::string("a\0b", 3)}) {
+    EXPECT_EQ(code_of([&] { this->b().put(bad, as_bytes("x")); }), ExitCode::failure) << bad;
+    EXPECT_EQ(code_of([&] { this->b().get(bad); }), ExitCode::failure) << bad;
+  }
+  EXPECT_EQ(code_of([&] { this->b().list("../"); }), ExitCode::failure);
+}
+
+TYPED_TEST(BackendContract, ConcurrentPutsAreAllListed) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 200;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string id = std::to_string(t) + "-" + std::to_string(i);
+        std::string fan = std::to_string(i % 16);
+        this->b().put("data/" + fan + "/" + id, as_bytes(id));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto list = this->b().list("data");
+  EXPECT_EQ(list.size(), size_t{kThreads * kPerThread});
+  std::set<std::string> unique;
+  for (const auto& info : list) {
+    unique.insert(info.name);
+    EXPECT_EQ(info.size, info.name.size() - info.name.rfind('/') - 1);
+  }
+  EXPECT_EQ(unique.size(), size_t{kThreads * kPerThread});
+  EXPECT_EQ(to_string(this->b().get("data/3/2-179")), "2-179");
+}
+
+}  // namespace
+}  // namespace strata::storage
