@@ -41,7 +41,9 @@ void sync_dir_or_throw(const std::string& dir, const std::string& why) {
 void make_dirs(const std::string& dir) {
   if (::mkdir(dir.c_str(), kDirMode) != 0) {
     if (errno == EEXIST) return;  // a non-directory here makes the later open fail
-    if (errno != ENOENT || parent_of(dir) == dir) throw io_error("creating directory " + dir, errno);
+    if (errno != ENOENT || parent_of(dir) == dir) {
+      throw io_error("creating directory " + dir, errno);
+    }
     make_dirs(parent_of(dir));
     if (::mkdir(dir.c_str(), kDirMode) != 0) {
       if (errno == EEXIST) return;

@@ -165,8 +165,10 @@ TYPED_TEST(BackendContract, RemoveIsIdempotent) {
 }
 
 TYPED_TEST(BackendContract, RejectsNamesEscapingTheRepository) {
-  for (const std::string& bad : std::vector<std::string>{"", "/etc/passwd", "../x", "a/../../x", "a//b", "a/", "./a", "a/.",
-                          "data/.tmp-123", std::string("a\0b", 3)}) {
+  const std::vector<std::string> bad_names = {"",    "/etc/passwd", "../x", "a/../../x",
+                                              "a//b", "a/",        "./a",  "a/.",
+                                              "data/.tmp-123", std::string("a\0b", 3)};
+  for (const std::string& bad : bad_names) {
     EXPECT_EQ(code_of([&] { this->b().put(bad, as_bytes("x")); }), ExitCode::failure) << bad;
     EXPECT_EQ(code_of([&] { this->b().get(bad); }), ExitCode::failure) << bad;
   }
