@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Concurrent clients and locks:
+#  1. two backups of different trees (sharing some identical files) into one repository
+#     at the same time, twice: both exit 0, check --read-data passes, every snapshot
+#     restores identical to its tree;
+#  2. a running backup holds a lock: prune fails with exit 11 naming the holder (host and
+#     pid), unlock leaves a live lock alone, and prune succeeds once the backup is done;
+#  3. a backup killed with SIGKILL leaves a stale lock: after unlock, prune works and
+#     check passes (prune ignoring the dead process's lock on its own is also accepted).
+# usage: bash test_concurrency.sh /path/to/strata
+source "$(dirname "$0")/lib.sh"
+
+MAKE_TREE="$TESTS_DIR/make_tree.py"
+CMP="$TESTS_DIR/compare_trees.py"
+REPO="$STRATA_REPOSITORY"
+HOST=$(hostname)
+
+summary_id() {  # summary_id FILE: snapshot_id of the --json summary
+  python3 -c '
+import json, sys
+ids = []
+for l in open(sys.argv[1]):
+    if l.strip():
+        o = json.loads(l)
+        if o.get("message_type") == "summary":
+            ids.append(o["snapshot_id"])
+if len(ids) != 1:
+    sys.exit("%s: %d summary lines" % (sys.argv[1], len(ids)))
+print(ids[0])' "$1"
+}
+
+restore_compare() {  # restore_compare SNAP TREE_DIR_OR_MANIFEST SRC_PATH WHAT
+  local rc=0
+  rm -rf "$WORK/rst"
+  st restore "$1" --target "$WORK/rst" >"$WORK/rst.out" 2>&1 || rc=$?
+  [ "$rc" = 0 ] || { cat "$WORK/rst.out" >&2; fail "restore $1 ($4) exited $rc"; }
+  python3 "$CMP" --quiet "$2" "$WORK/rst$3" || fail "restore of $1 ($4) differs from $2"
+  rm -rf "$WORK/rst"
+}
+
+# parallel_backups ROUND: back up A and B at the same time
+parallel_backups() {
+  local pa pb ra=0 rb=0
+  ( exec "$STRATA" --key-file "$KEYFILE" backup --json "$A" >"$WORK/a$1.json" 2>"$WORK/a$1.err" ) &
+  pa=$!; BG_PIDS+=("$pa")
+  ( exec "$STRATA" --key-file "$KEYFILE" backup --json "$B" >"$WORK/b$1.json" 2>"$WORK/b$1.err" ) &
+  pb=$!; BG_PIDS+=("$pb")
+  wait "$pa" || ra=$?
+  wait "$pb" || rb=$?
+  if [ "$ra" != 0 ] || [ "$rb" != 0 ]; then
+    echo "--- backup A stderr:" >&2; cat "$WORK/a$1.err" >&2
+    echo "--- backup B stderr:" >&2; cat "$WORK/b$1.err" >&2
+    fail "round $1: concurrent backups exited $ra (A) and $rb (B), expected 0 and 0"
+  fi
+  SA=$(summary_id "$WORK/a$1.json"); SB=$(summary_id "$WORK/b$1.json")
+  [ "$SA" != "$SB" ] || fail "round $1: both backups report the same snapshot id $SA"
+}
+
+# ---- 1. two concurrent backups ------------------------------------------------------
+A="$WORK/treeA"; B="$WORK/treeB"
+python3 "$MAKE_TREE" --profile bulk --size-mib 80 --seed 1 "$A"
+python3 "$MAKE_TREE" --profile bulk --size-mib 80 --seed 2 "$B"
+# identical content in both trees: both writers upload the same blobs at the same time
+mkdir -p "$B/shared"
+cp -a "$A/d00" "$A/d01" "$B/shared/"
+init_repo
+
+note "round 1: two concurrent initial backups"
+parallel_backups 1
+SA1=$SA; SB1=$SB
+python3 "$CMP" --save-manifest "$A" "$WORK/A1.json"
+python3 "$CMP" --save-manifest "$B" "$WORK/B1.json"
+
+note "round 2: two concurrent incremental backups after changes"
+python3 - "$A" "$B" <<'EOF'
+import os, random, sys
+rng = random.Random(99)
+for root in sys.argv[1:]:
+    files = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(root) for f in fs)
+    for p in rng.sample(files, 5):
+        with open(p, "ab") as f:
+            f.write(rng.randbytes(10000))
+    with open(os.path.join(root, "new.bin"), "wb") as f:
+        f.write(rng.randbytes(8 << 20))
+    os.remove(files[-1])
+EOF
+parallel_backups 2
+SA2=$SA; SB2=$SB
+
+n=$(st snapshots --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[ "$n" = 4 ] || fail "expected 4 snapshots after two rounds of two backups, snapshots --json lists $n"
+note "check --read-data"
+expect_exit 0 st check --read-data
+note "restore all four snapshots"
+restore_compare "$SA1" "$WORK/A1.json" "$A" "tree A, round 1"
+restore_compare "$SB1" "$WORK/B1.json" "$B" "tree B, round 1"
+restore_compare "$SA2" "$A" "$A" "tree A, round 2"
+restore_compare "$SB2" "$B" "$B" "tree B, round 2"
+
+# ---- 2. a live lock blocks prune -------------------------------------------------------
+# The long-running backup reads standard input from a fifo that this script feeds: it
+# runs (and holds its lock) exactly as long as we want, whatever the machine's speed.
+head -c $((3 * 1024 * 1024)) /dev/urandom >"$WORK/part1"
+head -c $((2 * 1024 * 1024)) /dev/urandom >"$WORK/part2"
+cat "$WORK/part1" "$WORK/part2" >"$WORK/stdin_all"
+
+FEEDER_PID=""
+BACKUP_PID=""
+# start_stdin_backup NAME: backup --stdin fed part1, then part2 once $WORK/release exists
+start_stdin_backup() {
+  rm -f "$WORK/fifo" "$WORK/release"
+  mkfifo "$WORK/fifo"
+  { find "$REPO" -type f 2>/dev/null || true; } | sort >"$WORK/repo_files_before"
+  python3 - "$WORK/fifo" "$WORK/part1" "$WORK/part2" "$WORK/release" <<'EOF' &
+import os, sys, time
+fifo, p1, p2, release = sys.argv[1:5]
+with open(fifo, "wb") as f:
+    f.write(open(p1, "rb").read())
+    f.flush()
+    while not os.path.exists(release):
+        time.sleep(0.05)
+    f.write(open(p2, "rb").read())
+EOF
+  FEEDER_PID=$!; BG_PIDS+=("$FEEDER_PID")
+  ( exec "$STRATA" --key-file "$KEYFILE" backup --json --stdin --stdin-name "$1" \
+      <"$WORK/fifo" >"$WORK/stdin_backup.json" 2>"$WORK/stdin_backup.err" ) &
+  BACKUP_PID=$!; BG_PIDS+=("$BACKUP_PID")
+  # wait until the backup has created something in the repository (its lock)
+  local i
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$BACKUP_PID" 2>/dev/null || { cat "$WORK/stdin_backup.err" >&2; fail "backup --stdin ended early"; }
+    { find "$REPO" -type f 2>/dev/null || true; } | sort >"$WORK/repo_files_now"
+    if ! cmp -s "$WORK/repo_files_before" "$WORK/repo_files_now"; then
+      note "backup --stdin (pid $BACKUP_PID) created: $(comm -13 "$WORK/repo_files_before" "$WORK/repo_files_now" | sed "s|$REPO/||" | tr '\n' ' ')"
+      sleep 0.3
+      return 0
+    fi
+    sleep 0.1
+  done
+  fail "backup --stdin (pid $BACKUP_PID) created no file in the repository within 20 s (no lock?)"
+}
+
+note "prune while a backup is running"
+start_stdin_backup locked.bin
+expect_exit 11 st prune
+kill -0 "$BACKUP_PID" 2>/dev/null || fail "the backup ended while the lock test ran"
+grep -qi lock "$WORK/err" || { cat "$WORK/err" >&2; fail "prune blocked by a lock: message does not mention the lock"; }
+grep -qw "$BACKUP_PID" "$WORK/err" || { cat "$WORK/err" >&2; fail "prune blocked by a lock: message does not name the holder's pid $BACKUP_PID"; }
+grep -qF "$HOST" "$WORK/err" || { cat "$WORK/err" >&2; fail "prune blocked by a lock: message does not name the holder's host $HOST"; }
+note "prune's message: $(head -c 300 "$WORK/err")"
+
+note "unlock must not remove a live lock"
+expect_exit 0 st unlock
+expect_exit 11 st prune
+kill -0 "$BACKUP_PID" 2>/dev/null || fail "the backup ended while the lock test ran"
+
+note "let the backup finish; prune then succeeds"
+touch "$WORK/release"
+rc=0; wait "$BACKUP_PID" || rc=$?
+[ "$rc" = 0 ] || { cat "$WORK/stdin_backup.err" >&2; fail "backup --stdin exited $rc"; }
+wait "$FEEDER_PID" || true
+SL=$(summary_id "$WORK/stdin_backup.json")
+expect_exit 0 st prune
+# the stdin snapshot holds part1+part2
+path=$(st ls --json "$SL" | python3 -c '
+import json, sys
+for l in sys.stdin:
+    if l.strip():
+        o = json.loads(l)
+        if o.get("name") == "locked.bin":
+            print(o["path"])')
+[ -n "$path" ] || fail "ls --json $SL: no entry named locked.bin"
+st dump "$SL" "$path" >"$WORK/dumped"
+cmp "$WORK/dumped" "$WORK/stdin_all" || fail "dump of the --stdin snapshot differs from what was fed"
+
+# ---- 3. a stale lock from a killed backup --------------------------------------------------
+note "kill -9 a running backup, leaving its lock behind"
+start_stdin_backup killed.bin
+rc=0
+{ kill -9 "$BACKUP_PID"; wait "$BACKUP_PID"; } 2>/dev/null || rc=$?
+[ "$rc" = 137 ] || fail "killed backup: wait returned $rc, expected 137"
+kill -9 "$FEEDER_PID" 2>/dev/null || true
+wait "$FEEDER_PID" 2>/dev/null || true
+
+rc=0; st prune >"$WORK/out" 2>"$WORK/err" || rc=$?
+case "$rc" in
+  0) note "prune ignored the lock of the dead process on its own" ;;
+  11) note "NOTE: prune refused the stale lock of a dead process (exit 11: $(head -c 200 "$WORK/err")); trying unlock" ;;
+  *) cat "$WORK/err" >&2; fail "prune after a killed backup exited $rc (expected 0, or 11 before unlock)" ;;
+esac
+expect_exit 0 st unlock
+expect_exit 0 st prune
+expect_exit 0 st check
+# nothing the killed backup left behind may disturb the other snapshots
+restore_compare "$SA2" "$A" "$A" "tree A, after the stale-lock prune"
+expect_exit 0 st check --read-data
+echo "PASS: $(basename "$0")" >&2
