@@ -9,6 +9,9 @@
 #     check passes (prune ignoring the dead process's lock on its own is also accepted).
 # usage: bash test_concurrency.sh /path/to/strata
 source "$(dirname "$0")/lib.sh"
+# lib.sh's st, bounded: a hanging strata fails the test with exit 124 instead of
+# running into the ctest timeout
+st() { timeout -k 10 "${STRATA_CMD_TIMEOUT:-600}" "$STRATA" --key-file "$KEYFILE" "$@"; }
 
 MAKE_TREE="$TESTS_DIR/make_tree.py"
 CMP="$TESTS_DIR/compare_trees.py"
@@ -57,7 +60,7 @@ parallel_backups() {
 }
 
 # ---- 1. two concurrent backups ------------------------------------------------------
-A="$WORK/treeA"; B="$WORK/treeB"
+A="$(readlink -f "$WORK")/treeA"; B="$(readlink -f "$WORK")/treeB"
 python3 "$MAKE_TREE" --profile bulk --size-mib 80 --seed 1 "$A"
 python3 "$MAKE_TREE" --profile bulk --size-mib 80 --seed 2 "$B"
 # identical content in both trees: both writers upload the same blobs at the same time

@@ -9,6 +9,9 @@
 #
 # usage: bash test_crash.sh /path/to/strata
 source "$(dirname "$0")/lib.sh"
+# lib.sh's st, bounded: a hanging strata fails the test with exit 124 instead of
+# running into the ctest timeout
+st() { timeout -k 10 "${STRATA_CMD_TIMEOUT:-600}" "$STRATA" --key-file "$KEYFILE" "$@"; }
 
 TRIALS=${TRIALS:-20}
 CRASH_SEED=${CRASH_SEED:-$((RANDOM * 32768 + RANDOM))}
@@ -18,7 +21,7 @@ note "TRIALS=$TRIALS CRASH_SEED=$CRASH_SEED (rerun with CRASH_SEED=$CRASH_SEED t
 
 MAKE_TREE="$TESTS_DIR/make_tree.py"
 CMP="$TESTS_DIR/compare_trees.py"
-SRC="$WORK/src"
+SRC="$(readlink -f "$WORK")/src"
 
 declare -A MANIFEST=()   # snapshot id -> manifest of the source when that backup started
 declare -A ALIVE=()      # ids that must still be listed (completed and not forgotten)

@@ -3,10 +3,13 @@
 # backup / restore, incremental backups, dump, ls --json, diff and restore --include.
 # usage: bash test_roundtrip.sh /path/to/strata
 source "$(dirname "$0")/lib.sh"
+# lib.sh's st, bounded: a hanging strata fails the test with exit 124 instead of
+# running into the ctest timeout
+st() { timeout -k 10 "${STRATA_CMD_TIMEOUT:-600}" "$STRATA" --key-file "$KEYFILE" "$@"; }
 
 MAKE_TREE="$TESTS_DIR/make_tree.py"
 CMP="$TESTS_DIR/compare_trees.py"
-SRC="$WORK/src"
+SRC="$(readlink -f "$WORK")/src"
 
 # Soft failures are collected so that one run reports every broken check; the
 # script still exits non-zero at the end if there was any.
