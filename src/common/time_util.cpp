@@ -33,7 +33,7 @@ std::string format_rfc3339(int64_t ns) {
 
 std::string format_short(int64_t ns) {
   std::tm tm = to_tm(ns);
-  char buf[32];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;

@@ -1,0 +1,63 @@
+// `strata check`: verify repository structure and (optionally) all data.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "repo/checker.h"
+#include "repo/lock.h"
+
+namespace strata::cli {
+
+void register_check(CLI::App& app, GlobalOptions& g, int& exit_code) {
+  auto read_data = std::make_shared<bool>(false);
+  auto subset = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("check", "verify the repository");
+  cmd->add_flag("--read-data", *read_data, "read and verify every pack");
+  cmd->add_option("--read-data-subset", *subset, "read and verify this percentage of packs (e.g. 10%)");
+  cmd->callback([&g, &exit_code, read_data, subset] {
+    apply_environment(g);
+    repo::CheckOptions opts;
+    opts.threads = g.threads;
+    opts.read_data = *read_data;
+    if (!subset->empty()) {
+      std::string s = *subset;
+      if (s.back() == '%') s.pop_back();
+      try {
+        opts.read_data_percent = std::stod(s);
+      } catch (...) {
+        throw Error(ExitCode::usage, "--read-data-subset wants a percentage like 10%");
+      }
+      if (opts.read_data_percent <= 0 || opts.read_data_percent > 100)
+        throw Error(ExitCode::usage, "--read-data-subset must be in (0, 100]");
+      opts.read_data = true;
+    }
+    auto repo = open_repository(g);
+    auto lock = repo::RepoLock::acquire(*repo, false, "check");
+    ProgressCounters progress;
+    repo::CheckReport r;
+    {
+      ProgressReporter reporter(progress_mode(g), "check", progress);
+      r = repo::check_repository(*repo, opts, progress);
+    }
+    for (const auto& w : r.warnings) std::fprintf(stderr, "strata: warning: %s\n", w.c_str());
+    for (const auto& e : r.errors) std::printf("error: %s\n", e.c_str());
+    if (!g.quiet) {
+      std::printf("checked %llu snapshot(s), %llu tree(s), %llu pack(s)",
+                  static_cast<unsigned long long>(r.snapshots), static_cast<unsigned long long>(r.trees),
+                  static_cast<unsigned long long>(r.packs));
+      if (opts.read_data)
+        std::printf("; read %llu pack(s), %llu blob(s)", static_cast<unsigned long long>(r.packs_read),
+                    static_cast<unsigned long long>(r.blobs_read));
+      std::printf("\n");
+    }
+    if (!r.errors.empty()) {
+      std::fprintf(stderr, "strata: error: check found %zu problem(s)\n", r.errors.size());
+      exit_code = static_cast<int>(ExitCode::integrity);
+      return;
+    }
+    say(g, "no errors were found");
+    exit_code = 0;
+  });
+}
+
+}  // namespace strata::cli

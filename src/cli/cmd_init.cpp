@@ -1,0 +1,105 @@
+// `strata init`: create a repository with its first key slot.
+#include <fcntl.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "common/time_util.h"
+#include "source/fs_backup.h"
+#include "storage/backend.h"
+
+namespace strata::cli {
+
+namespace {
+
+struct InitArgs {
+  std::string generate_key_file;
+  int compression_level = 3;
+  uint32_t pack_size_mib = 32;
+  uint32_t chunk_min = 512 * 1024, chunk_avg = 1024 * 1024, chunk_max = 8 * 1024 * 1024;
+  uint32_t kdf_memory = 64 * 1024, kdf_time = 3;
+};
+
+void write_new_key_file(const std::string& path, const std::string& contents) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST)
+      throw Error(ExitCode::usage, "key file " + path + " already exists; refusing to overwrite it");
+    throw io_error("creating key file " + path, errno);
+  }
+  ssize_t n = write(fd, contents.data(), contents.size());
+  int err = errno;
+  if (n != static_cast<ssize_t>(contents.size()) || fsync(fd) != 0) {
+    close(fd);
+    unlink(path.c_str());
+    throw io_error("writing key file " + path, err);
+  }
+  close(fd);
+}
+
+crypto::SlotInfo slot_info(const std::string& label) {
+  crypto::SlotInfo info;
+  info.label = label;
+  info.host = source::local_hostname();
+  struct passwd* pw = getpwuid(getuid());
+  info.user = pw ? pw->pw_name : std::to_string(getuid());
+  info.created = format_rfc3339(now_ns());
+  return info;
+}
+
+}  // namespace
+
+crypto::SlotInfo make_slot_info(const std::string& label) { return slot_info(label); }
+
+void register_init(CLI::App& app, GlobalOptions& g, int& exit_code) {
+  auto args = std::make_shared<InitArgs>();
+  auto* cmd = app.add_subcommand("init", "create a new repository");
+  cmd->add_option("--generate-key-file", args->generate_key_file,
+                  "write a new key file (mode 0600) and use it for the first key slot");
+  cmd->add_option("--compression-level", args->compression_level, "zstd level (0 = off)")->capture_default_str();
+  cmd->add_option("--pack-size", args->pack_size_mib, "target pack size in MiB")->capture_default_str();
+  cmd->add_option("--chunk-min", args->chunk_min, "minimum chunk size in bytes")->capture_default_str();
+  cmd->add_option("--chunk-avg", args->chunk_avg, "average chunk size in bytes (power of two)")->capture_default_str();
+  cmd->add_option("--chunk-max", args->chunk_max, "maximum chunk size in bytes")->capture_default_str();
+  cmd->add_option("--kdf-memory", args->kdf_memory, "Argon2id memory in KiB for passphrase slots")->capture_default_str();
+  cmd->add_option("--kdf-time", args->kdf_time, "Argon2id iterations for passphrase slots")->capture_default_str();
+  cmd->callback([&g, &exit_code, args] {
+    apply_environment(g);
+    if (g.repo.empty()) throw Error(ExitCode::usage, "no repository given: use --repo or STRATA_REPOSITORY");
+    auto backend = storage::open_backend(g.repo);
+    if (backend->stat("config"))
+      throw Error(ExitCode::repo_exists, "a repository already exists at " + backend->location());
+    repo::InitOptions opts;
+    opts.compression_level = args->compression_level;
+    opts.pack_size = args->pack_size_mib * 1024 * 1024;
+    opts.chunker = {args->chunk_min, args->chunk_avg, args->chunk_max};
+    opts.kdf.memory_kib = args->kdf_memory;
+    opts.kdf.time_cost = args->kdf_time;
+    crypto::Secret secret;
+    std::string label = "first key";
+    bool generated = false;
+    if (!args->generate_key_file.empty()) {
+      std::string contents = crypto::generate_key_file();
+      secret.kind = crypto::Secret::Kind::key_file;
+      secret.key_file_bytes = crypto::parse_key_file(contents);
+      write_new_key_file(args->generate_key_file, contents);
+      generated = true;
+    } else {
+      secret = load_secret(g);
+    }
+    try {
+      repo::Repository::init(*backend, secret, opts, slot_info(label));
+    } catch (...) {
+      if (generated) unlink(args->generate_key_file.c_str());
+      throw;
+    }
+    say(g, "created repository at " + backend->location());
+    if (generated)
+      say(g, "key file written to " + args->generate_key_file +
+                 " — keep a copy somewhere safe: without it the repository cannot be read");
+    exit_code = 0;
+  });
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,55 @@
+// `strata prune`: remove data no snapshot references (exclusive lock).
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "repo/lock.h"
+#include "repo/pruner.h"
+
+namespace strata::cli {
+
+void print_prune_report(const GlobalOptions& g, const repo::PruneReport& r, bool dry_run) {
+  if (g.json) {
+    nlohmann::json j = {{"packs_total", r.packs_total},       {"packs_deleted", r.packs_deleted},
+                        {"packs_repacked", r.packs_repacked}, {"packs_unindexed_deleted", r.packs_unindexed_deleted},
+                        {"blobs_used", r.blobs_used},         {"blobs_unused", r.blobs_unused},
+                        {"bytes_before", r.bytes_before},     {"bytes_freed", r.bytes_freed},
+                        {"bytes_repacked", r.bytes_repacked}, {"dry_run", dry_run}};
+    std::printf("%s\n", j.dump().c_str());
+    return;
+  }
+  if (g.quiet) return;
+  std::printf("%s%llu of %llu blobs unused; %llu pack(s) %s, %llu repacked (%s copied), %llu unindexed pack(s) %s\n",
+              dry_run ? "dry run: " : "", static_cast<unsigned long long>(r.blobs_unused),
+              static_cast<unsigned long long>(r.blobs_used + r.blobs_unused),
+              static_cast<unsigned long long>(r.packs_deleted), dry_run ? "to delete" : "deleted",
+              static_cast<unsigned long long>(r.packs_repacked), format_bytes(r.bytes_repacked).c_str(),
+              static_cast<unsigned long long>(r.packs_unindexed_deleted), dry_run ? "to delete" : "deleted");
+  std::printf("%s %s of %s\n", dry_run ? "would free" : "freed", format_bytes(r.bytes_freed).c_str(),
+              format_bytes(r.bytes_before).c_str());
+}
+
+void register_prune(CLI::App& app, GlobalOptions& g, int& exit_code) {
+  auto opts = std::make_shared<repo::PruneOptions>();
+  auto wait = std::make_shared<int>(0);
+  auto* cmd = app.add_subcommand("prune", "remove unreferenced data");
+  cmd->add_flag("--dry-run,-n", opts->dry_run, "only report what would be removed");
+  cmd->add_option("--max-unused", opts->max_unused_percent, "repack packs with more unused space than this percentage")
+      ->capture_default_str();
+  cmd->add_option("--retry-lock", *wait, "wait up to this many seconds for the lock");
+  cmd->callback([&g, &exit_code, opts, wait] {
+    apply_environment(g);
+    auto repo = open_repository(g);
+    auto lock = repo::RepoLock::acquire(*repo, !opts->dry_run, "prune", *wait);
+    ProgressCounters progress;
+    repo::PruneReport r;
+    {
+      ProgressReporter reporter(progress_mode(g), "prune", progress);
+      r = repo::prune_repository(*repo, *opts, progress);
+    }
+    print_prune_report(g, r, opts->dry_run);
+    exit_code = 0;
+  });
+}
+
+}  // namespace strata::cli

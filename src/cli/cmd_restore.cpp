@@ -1,0 +1,50 @@
+// `strata restore SNAP --target DIR`: restore a snapshot (or parts) to a directory.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "common/time_util.h"
+#include "repo/lock.h"
+#include "repo/snapshot.h"
+#include "source/fs_restore.h"
+
+namespace strata::cli {
+
+void register_restore(CLI::App& app, GlobalOptions& g, int& exit_code) {
+  auto snap_ref = std::make_shared<std::string>();
+  auto opts = std::make_shared<source::RestoreOptions>();
+  auto* cmd = app.add_subcommand("restore", "restore a snapshot into a directory");
+  cmd->add_option("snapshot", *snap_ref, "snapshot id, prefix or 'latest'")->required();
+  cmd->add_option("--target,-t", opts->target, "directory to restore into")->required();
+  cmd->add_option("--include,-i", opts->includes, "restore only this path (repeatable)");
+  cmd->callback([&g, &exit_code, snap_ref, opts] {
+    apply_environment(g);
+    auto repo = open_repository(g);
+    auto lock = repo::RepoLock::acquire(*repo, false, "restore");
+    repo->load_index();
+    auto snaps = repo::load_snapshots(*repo);
+    const auto& snap = repo::find_snapshot(snaps, *snap_ref);
+    opts->threads = g.threads;
+    ProgressCounters progress;
+    int64_t start = now_ns();
+    source::RestoreResult r;
+    {
+      ProgressReporter reporter(progress_mode(g), "restore", progress);
+      r = source::restore_snapshot(*repo, snap, *opts, progress);
+    }
+    for (const auto& w : r.warnings) std::fprintf(stderr, "strata: warning: %s\n", w.c_str());
+    for (const auto& e : r.integrity_errors)
+      std::fprintf(stderr, "strata: error: not restored (corrupt data): %s\n", e.c_str());
+    double secs = static_cast<double>(now_ns() - start) / 1e9;
+    say(g, "restored snapshot " + snap.id.substr(0, 8) + " to " + opts->target + ": " + std::to_string(r.files) +
+               " files, " + std::to_string(r.dirs) + " directories, " + format_bytes(r.bytes) + " in " +
+               format_duration(secs));
+    if (!r.integrity_errors.empty()) {
+      std::fprintf(stderr, "strata: error: %zu file(s) could not be restored because their data is corrupt\n",
+                   r.integrity_errors.size());
+      exit_code = static_cast<int>(ExitCode::integrity);
+    }
+  });
+}
+
+}  // namespace strata::cli

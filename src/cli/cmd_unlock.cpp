@@ -1,0 +1,21 @@
+// `strata unlock`: remove stale (or all) locks.
+#include "cli/commands.h"
+#include "repo/lock.h"
+
+namespace strata::cli {
+
+void register_unlock(CLI::App& app, GlobalOptions& g, int& exit_code) {
+  auto all = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("unlock", "remove stale locks");
+  cmd->add_flag("--remove-all", *all, "remove every lock, even those of running processes");
+  cmd->callback([&g, &exit_code, all] {
+    apply_environment(g);
+    auto repo = open_repository(g);
+    auto removed = repo::remove_locks(*repo, *all);
+    for (const auto& l : removed) say(g, "removed " + l.describe());
+    say(g, std::to_string(removed.size()) + " lock(s) removed");
+    exit_code = 0;
+  });
+}
+
+}  // namespace strata::cli

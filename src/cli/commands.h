@@ -1,0 +1,26 @@
+// Registration of every subcommand on the CLI11 application. Each command lives in
+// its own cmd_*.cpp file; it parses its options into a struct and runs through the
+// library layers, throwing strata::Error on failure.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+
+namespace strata::cli {
+
+// Each register_* adds a subcommand whose callback sets `exit_code`.
+void register_init(CLI::App& app, GlobalOptions& g, int& exit_code);
+void register_backup(CLI::App& app, GlobalOptions& g, int& exit_code);
+void register_snapshots(CLI::App& app, GlobalOptions& g, int& exit_code);
+void register_ls(CLI::App& app, GlobalOptions& g, int& exit_code);
+void register_restore(CLI::App& app, GlobalOptions& g, int& exit_code);
+void register_dump(CLI::App& app, GlobalOptions& g, int& exit_code);
+void register_diff(CLI::App& app, GlobalOptions& g, int& exit_code);
+void register_check(CLI::App& app, GlobalOptions& g, int& exit_code);
+void register_forget(CLI::App& app, GlobalOptions& g, int& exit_code);
+void register_prune(CLI::App& app, GlobalOptions& g, int& exit_code);
+void register_stats(CLI::App& app, GlobalOptions& g, int& exit_code);
+void register_unlock(CLI::App& app, GlobalOptions& g, int& exit_code);
+void register_key(CLI::App& app, GlobalOptions& g, int& exit_code);
+
+}  // namespace strata::cli

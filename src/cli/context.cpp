@@ -1,0 +1,81 @@
+// Repository/secret resolution and output helpers for commands.
+#include "cli/context.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "common/error.h"
+#include "storage/backend.h"
+
+namespace strata::cli {
+
+void apply_environment(GlobalOptions& g) {
+  auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+  };
+  if (g.repo.empty()) g.repo = env("STRATA_REPOSITORY");
+  if (g.password_file.empty()) g.password_file = env("STRATA_PASSWORD_FILE");
+  if (g.key_file.empty()) g.key_file = env("STRATA_KEY_FILE");
+  if (g.threads == 0 && !env("STRATA_THREADS").empty()) g.threads = static_cast<unsigned>(std::stoul(env("STRATA_THREADS")));
+}
+
+static std::string read_text_file(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw io_error(std::string("cannot read ") + what + " " + path, errno);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+crypto::Secret load_secret(const GlobalOptions& g) {
+  crypto::Secret s;
+  if (!g.key_file.empty()) {
+    s.kind = crypto::Secret::Kind::key_file;
+    s.key_file_bytes = crypto::parse_key_file(read_text_file(g.key_file, "key file"));
+    return s;
+  }
+  s.kind = crypto::Secret::Kind::passphrase;
+  if (!g.password_file.empty()) {
+    std::string text = read_text_file(g.password_file, "password file");
+    auto nl = text.find('\n');
+    s.passphrase = text.substr(0, nl);
+    if (!s.passphrase.empty() && s.passphrase.back() == '\r') s.passphrase.pop_back();
+  } else if (const char* p = std::getenv("STRATA_PASSWORD")) {
+    s.passphrase = p;
+  } else {
+    throw Error(ExitCode::usage,
+                "no key given: use --key-file, --password-file, or STRATA_KEY_FILE / "
+                "STRATA_PASSWORD_FILE / STRATA_PASSWORD");
+  }
+  if (s.passphrase.empty()) throw Error(ExitCode::usage, "the passphrase is empty");
+  return s;
+}
+
+std::unique_ptr<repo::Repository> open_repository(const GlobalOptions& g) {
+  if (g.repo.empty())
+    throw Error(ExitCode::usage, "no repository given: use --repo or STRATA_REPOSITORY");
+  auto backend = storage::open_backend(g.repo);
+  if (!backend->stat("config"))
+    throw Error(ExitCode::repo_missing, "no repository at " + backend->location() +
+                                            " (no config object); create one with 'strata init'");
+  return repo::Repository::open(std::move(backend), load_secret(g));
+}
+
+ProgressMode progress_mode(const GlobalOptions& g, bool json_events) {
+  if (g.json) return json_events ? ProgressMode::json : ProgressMode::none;
+  if (g.quiet || !isatty(STDERR_FILENO)) return ProgressMode::none;
+  return ProgressMode::terminal;
+}
+
+void say(const GlobalOptions& g, const std::string& line) {
+  if (g.quiet) return;
+  std::fputs(line.c_str(), stdout);
+  std::fputc('\n', stdout);
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,38 @@
+// Options shared by every command (repository, secret, output mode, threads) and the
+// helpers commands use to open the repository and report progress.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "common/progress.h"
+#include "crypto/key_slot.h"
+#include "repo/repository.h"
+
+namespace strata::cli {
+
+struct GlobalOptions {
+  std::string repo;
+  std::string password_file;
+  std::string key_file;
+  bool quiet = false;
+  bool json = false;
+  unsigned threads = 0;
+};
+
+// Fills unset options from STRATA_* environment variables.
+void apply_environment(GlobalOptions& g);
+
+// The secret to use: key file if given, else passphrase (file or STRATA_PASSWORD).
+// Throws Error(usage) when none is given.
+crypto::Secret load_secret(const GlobalOptions& g);
+
+// Opens the repository (without loading the index).
+std::unique_ptr<repo::Repository> open_repository(const GlobalOptions& g);
+
+// Terminal progress line only on a TTY and without --quiet/--json.
+ProgressMode progress_mode(const GlobalOptions& g, bool json_events = false);
+
+// Prints to stdout unless quiet.
+void say(const GlobalOptions& g, const std::string& line);
+
+}  // namespace strata::cli

@@ -1,0 +1,66 @@
+// strata: entry point. Parses the command line, runs one command and maps errors to
+// the documented exit codes (docs/exit-codes.md), printing one line per error.
+#include <csignal>
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "common/error.h"
+
+int main(int argc, char** argv) {
+  using namespace strata;
+  std::signal(SIGPIPE, SIG_IGN);
+  CLI::App app{"Strata: encrypted, deduplicated backup and disaster recovery", "strata"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION);
+  cli::GlobalOptions g;
+  app.option_defaults()->always_capture_default();
+  app.add_option("-r,--repo", g.repo, "repository location (env STRATA_REPOSITORY)");
+  app.add_option("--password-file", g.password_file, "file holding the passphrase (env STRATA_PASSWORD_FILE)");
+  app.add_option("--key-file", g.key_file, "Strata key file (env STRATA_KEY_FILE)");
+  app.add_flag("-q,--quiet", g.quiet, "no progress output");
+  app.add_flag("--json", g.json, "machine-readable output");
+  app.add_option("--threads", g.threads, "worker threads (default: cores; env STRATA_THREADS)");
+  app.fallthrough();
+
+  int exit_code = 0;
+  cli::register_init(app, g, exit_code);
+  cli::register_backup(app, g, exit_code);
+  cli::register_snapshots(app, g, exit_code);
+  cli::register_ls(app, g, exit_code);
+  cli::register_restore(app, g, exit_code);
+  cli::register_dump(app, g, exit_code);
+  cli::register_diff(app, g, exit_code);
+  cli::register_check(app, g, exit_code);
+  cli::register_forget(app, g, exit_code);
+  cli::register_prune(app, g, exit_code);
+  cli::register_stats(app, g, exit_code);
+  cli::register_unlock(app, g, exit_code);
+  cli::register_key(app, g, exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return static_cast<int>(ExitCode::usage);
+  } catch (const Error& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "strata: error: %s\n", e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "strata: error: out of memory\n");
+    return static_cast<int>(ExitCode::failure);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "strata: error: %s\n", e.what());
+    return static_cast<int>(ExitCode::failure);
+  }
+  return exit_code;
+}

@@ -1,0 +1,49 @@
+// Blob identity and the encoding of one blob inside a pack: zstd compression when it
+// pays (decided by a cheap probe), then AES-256-GCM with the blob's id, type and flags
+// as associated data, so a blob cannot be swapped for another or relabelled.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <string>
+
+#include "common/bytes.h"
+#include "crypto/aead.h"
+#include "crypto/hash.h"
+
+namespace strata::repo {
+
+using BlobId = crypto::Digest;
+
+struct BlobIdHash {
+  size_t operator()(const BlobId& id) const {
+    size_t h;
+    std::memcpy(&h, id.data(), sizeof h);
+    return h;
+  }
+};
+
+enum class BlobType : uint8_t { data = 0, tree = 1 };
+const char* blob_type_name(BlobType t);
+
+// Flag bits of a stored blob.
+constexpr uint8_t kBlobCompressed = 0x01;  // zstd frame inside the ciphertext
+
+struct EncodedBlob {
+  uint8_t flags = 0;
+  Bytes sealed;  // nonce || ciphertext || tag
+};
+
+// Compresses (if worthwhile, at `level`) and seals `plaintext` for storage.
+void encode_blob(const crypto::Aead& aead, const BlobId& id, BlobType type, ByteView plaintext,
+                 int level, EncodedBlob& out);
+
+// Opens and decompresses a stored blob; returns false if authentication fails or
+// the decompressed size differs from raw_len.
+bool decode_blob(const crypto::Aead& aead, const BlobId& id, BlobType type, uint8_t flags,
+                 ByteView sealed, uint32_t raw_len, Bytes& out);
+
+std::string short_hex(const BlobId& id);  // first 8 hex digits, for messages
+
+}  // namespace strata::repo

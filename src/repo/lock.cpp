@@ -1,0 +1,182 @@
+// Lock acquisition, refresh, staleness and removal (see lock.h).
+#include "repo/lock.h"
+
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "common/error.h"
+#include "common/time_util.h"
+#include "crypto/random.h"
+
+namespace strata::repo {
+
+using nlohmann::json;
+
+namespace {
+constexpr int64_t kSecond = 1000000000LL;
+constexpr int64_t kStaleAfter = 30 * 60 * kSecond;
+constexpr int kRefreshSeconds = 5 * 60;
+
+std::string hostname() {
+  char buf[256] = {0};
+  gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+std::string username() {
+  struct passwd* pw = getpwuid(getuid());
+  return pw ? pw->pw_name : std::to_string(getuid());
+}
+
+LockInfo parse_lock(const std::string& id, const Bytes& plain) {
+  LockInfo l;
+  l.id = id;
+  json j = json::parse(to_string(plain));
+  l.exclusive = j.at("exclusive").get<bool>();
+  l.host = j.at("host").get<std::string>();
+  l.username = j.value("username", "");
+  l.operation = j.value("operation", "");
+  l.pid = j.at("pid").get<int>();
+  l.created_ns = j.at("created_ns").get<int64_t>();
+  l.refreshed_ns = j.at("refreshed_ns").get<int64_t>();
+  return l;
+}
+}  // namespace
+
+std::string LockInfo::describe() const {
+  if (!readable) return "unreadable lock " + id;
+  return std::string(exclusive ? "exclusive" : "shared") + " lock by pid " + std::to_string(pid) +
+         " on host " + host + (operation.empty() ? "" : " (" + operation + ")") + " since " +
+         format_short(created_ns) + " UTC";
+}
+
+bool lock_is_stale(const LockInfo& lock, int64_t now) {
+  if (!lock.readable) return false;
+  if (lock.host == hostname() && lock.pid > 0 && kill(lock.pid, 0) != 0 && errno == ESRCH) return true;
+  return now - lock.refreshed_ns > kStaleAfter;
+}
+
+std::vector<LockInfo> list_locks(Repository& repo) {
+  std::vector<LockInfo> out;
+  for (const auto& id : repo.list_objects(ObjectKind::lock)) {
+    LockInfo l;
+    try {
+      l = parse_lock(id, repo.load_object(ObjectKind::lock, id));
+    } catch (const Error& e) {
+      if (e.code() == ExitCode::not_found) continue;  // released meanwhile
+      l.id = id;
+      l.readable = false;
+    } catch (const json::exception&) {
+      l.id = id;
+      l.readable = false;
+    }
+    out.push_back(l);
+  }
+  return out;
+}
+
+std::vector<LockInfo> remove_locks(Repository& repo, bool all) {
+  std::vector<LockInfo> removed;
+  int64_t now = now_ns();
+  for (const auto& l : list_locks(repo)) {
+    if (all || lock_is_stale(l, now)) {
+      repo.backend().remove(Repository::object_name(ObjectKind::lock, l.id));
+      removed.push_back(l);
+    }
+  }
+  return removed;
+}
+
+RepoLock::RepoLock(Repository& repo, LockInfo info) : repo_(repo), info_(std::move(info)) {}
+
+void RepoLock::write() {
+  json j = {{"exclusive", info_.exclusive}, {"host", info_.host},
+            {"username", info_.username},   {"operation", info_.operation},
+            {"pid", info_.pid},             {"created_ns", info_.created_ns},
+            {"refreshed_ns", info_.refreshed_ns}};
+  std::string text = j.dump();
+  repo_.backend().put(Repository::object_name(ObjectKind::lock, info_.id),
+                      seal_object(repo_.aead(), ObjectKind::lock, as_bytes(text)));
+}
+
+std::unique_ptr<RepoLock> RepoLock::acquire(Repository& repo, bool exclusive,
+                                            const std::string& operation, int wait_seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
+  std::mt19937 rng(std::random_device{}());
+  for (;;) {
+    auto conflict = [&](const std::string& own_id) -> std::optional<LockInfo> {
+      int64_t now = now_ns();
+      for (const auto& l : list_locks(repo)) {
+        if (l.id == own_id || lock_is_stale(l, now)) continue;
+        if (exclusive || l.exclusive || !l.readable) return l;
+      }
+      return std::nullopt;
+    };
+    auto held = conflict("");
+    if (!held) {
+      LockInfo info;
+      info.id = to_hex(crypto::random_bytes(32));
+      info.exclusive = exclusive;
+      info.host = hostname();
+      info.username = username();
+      info.operation = operation;
+      info.pid = static_cast<int>(getpid());
+      info.created_ns = info.refreshed_ns = now_ns();
+      std::unique_ptr<RepoLock> lock(new RepoLock(repo, info));
+      lock->write();
+      // Someone may have written a conflicting lock at the same time: re-check.
+      held = conflict(info.id);
+      if (!held) {
+        if (exclusive) remove_locks(repo, false);  // clean stale leftovers
+        lock->refresher_ = std::thread([l = lock.get()] { l->refresh_loop(); });
+        return lock;
+      }
+      repo.backend().remove(Repository::object_name(ObjectKind::lock, info.id));
+      lock->info_.id.clear();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::string hint = held->readable
+                             ? "wait for it to finish, or if that process is gone run 'strata unlock'"
+                             : "if no other strata is running, run 'strata unlock --remove-all'";
+      throw Error(ExitCode::lock_held, "repository " + repo.backend().location() +
+                                           " is locked: " + held->describe() + "; " + hint);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 800));
+  }
+}
+
+void RepoLock::refresh_loop() {
+  std::unique_lock<std::mutex> lk(mu_);
+  while (!cv_.wait_for(lk, std::chrono::seconds(kRefreshSeconds), [this] { return stop_; })) {
+    info_.refreshed_ns = now_ns();
+    try {
+      write();
+    } catch (...) {
+      // A failed refresh is retried on the next tick; the lock goes stale only
+      // after 30 minutes without one.
+    }
+  }
+}
+
+RepoLock::~RepoLock() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+  if (!info_.id.empty()) {
+    try {
+      repo_.backend().remove(Repository::object_name(ObjectKind::lock, info_.id));
+    } catch (...) {
+    }
+  }
+}
+
+}  // namespace strata::repo

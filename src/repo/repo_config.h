@@ -1,0 +1,33 @@
+// The repository's `config` object: clear-text JSON naming the format version and the
+// parameters every client must agree on (chunker sizes, compression, pack size). It is
+// authenticated with a MAC under a key derived from the master key, so a tampered
+// config is detected as soon as the repository is opened with a key.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "common/bytes.h"
+#include "repo/chunker.h"
+
+namespace strata::repo {
+
+constexpr int kFormatVersion = 1;
+
+struct RepoConfig {
+  int version = kFormatVersion;
+  std::string id;       // 64 hex digits, random
+  std::string created;  // RFC 3339
+  ChunkerParams chunker;
+  int compression_level = 3;
+  uint32_t pack_size = 32 * 1024 * 1024;
+
+  // JSON text without the mac (canonical: compact, sorted keys).
+  std::string canonical_json() const;
+  // Full object text including "mac" (hex HMAC-SHA-256 of canonical_json()).
+  std::string to_json(ByteView config_key) const;
+  // Parses; throws Error(integrity) when malformed, Error(failure) when the version
+  // is newer than this program understands.
+  static RepoConfig parse(const std::string& text, std::string& mac_hex);
+};
+
+}  // namespace strata::repo

@@ -1,0 +1,274 @@
+// Repository open/init, blob storage into packs, blob loading, metadata objects.
+#include "repo/repository.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "common/time_util.h"
+#include "crypto/random.h"
+
+namespace strata::repo {
+
+namespace {
+constexpr size_t kIndexEveryPacks = 32;  // bounded work lost if a backup is killed
+const char* kPackHeaderAad = "strata/v1/pack-header";
+
+std::string id_of_bytes(ByteView data) { return to_hex(crypto::sha256(data)); }
+}  // namespace
+
+std::string Repository::pack_name(const PackId& id) {
+  std::string hex = to_hex(id);
+  return "data/" + hex.substr(0, 2) + "/" + hex;
+}
+
+std::string Repository::object_name(ObjectKind kind, const std::string& id) {
+  return std::string(object_dir(kind)) + "/" + id;
+}
+
+void Repository::init(storage::Backend& backend, const crypto::Secret& secret,
+                      const InitOptions& options, const crypto::SlotInfo& slot_info) {
+  if (backend.stat("config"))
+    throw Error(ExitCode::repo_exists,
+                "a repository already exists at " + backend.location() + " (config present)");
+  // Validates the chunker parameters before anything is written.
+  Chunker probe(options.chunker, as_bytes("probe"));
+  if (options.compression_level < 0 || options.compression_level > 19)
+    throw Error(ExitCode::usage, "compression level must be 0..19");
+  if (options.pack_size < 1024 * 1024 || options.pack_size > 1024u * 1024 * 1024)
+    throw Error(ExitCode::usage, "pack size must be between 1 MiB and 1024 MiB");
+  if (options.chunker.max_size + 4096 > options.pack_size)
+    throw Error(ExitCode::usage, "pack size must exceed the maximum chunk size");
+
+  crypto::MasterKey master = crypto::MasterKey::generate();
+  crypto::KeySet keys = crypto::KeySet::derive(master);
+  RepoConfig cfg;
+  cfg.id = to_hex(crypto::random_bytes(32));
+  cfg.created = format_rfc3339(now_ns());
+  cfg.chunker = options.chunker;
+  cfg.compression_level = options.compression_level;
+  cfg.pack_size = options.pack_size;
+
+  // Key slot first, config last: a repository without config does not exist yet,
+  // so an interrupted init can simply be repeated.
+  std::string slot = crypto::make_slot(master, secret, slot_info, options.kdf);
+  backend.put("keys/" + id_of_bytes(as_bytes(slot)), as_bytes(slot));
+  backend.put("config", as_bytes(cfg.to_json(keys.config_key)));
+}
+
+std::unique_ptr<Repository> Repository::open(std::unique_ptr<storage::Backend> backend,
+                                             const crypto::Secret& secret) {
+  std::unique_ptr<Repository> repo(new Repository());
+  Bytes config_text;
+  try {
+    config_text = backend->get("config");
+  } catch (const Error& e) {
+    if (e.code() == ExitCode::not_found)
+      throw Error(ExitCode::repo_missing,
+                  "no repository at " + backend->location() +
+                      " (no config object); create one with 'strata init'");
+    throw;
+  }
+  std::string mac_hex;
+  repo->config_ = RepoConfig::parse(to_string(config_text), mac_hex);
+
+  auto slots = backend->list("keys");
+  std::sort(slots.begin(), slots.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  bool found = false;
+  for (const auto& s : slots) {
+    std::string text = to_string(backend->get(s.name));
+    std::optional<crypto::MasterKey> mk;
+    try {
+      mk = crypto::open_slot(text, secret);
+    } catch (const Error& e) {
+      continue;  // a malformed slot cannot match; others may
+    }
+    if (mk) {
+      repo->master_ = *mk;
+      repo->slot_id_ = s.name.substr(5);
+      found = true;
+      break;
+    }
+  }
+  if (!found)
+    throw Error(ExitCode::wrong_key,
+                std::string("no key slot matches the given ") +
+                    (secret.kind == crypto::Secret::Kind::key_file ? "key file" : "passphrase") +
+                    " (" + std::to_string(slots.size()) + " slot(s) in " + backend->location() +
+                    "/keys)");
+  repo->keys_ = crypto::KeySet::derive(repo->master_);
+  auto mac = crypto::hmac_sha256(repo->keys_.config_key, as_bytes(repo->config_.canonical_json()));
+  if (to_hex(mac) != mac_hex)
+    throw Error(ExitCode::integrity,
+                backend->location() + "/config: authentication failed (tampered or corrupt)");
+  repo->aead_ = std::make_unique<crypto::Aead>(repo->keys_.data_key);
+  repo->id_mac_ = std::make_unique<crypto::HmacSha256>(repo->keys_.id_key);
+  repo->chunker_ = std::make_unique<Chunker>(repo->config_.chunker, repo->keys_.chunker_key);
+  repo->backend_ = std::move(backend);
+  return repo;
+}
+
+void Repository::load_index(std::vector<std::string>* problems) {
+  index_ = std::make_unique<MasterIndex>();
+  index_files_.clear();
+  for (const auto& id : list_objects(ObjectKind::index)) {
+    std::vector<IndexedPack> packs;
+    try {
+      Bytes plain = load_object(ObjectKind::index, id);
+      std::string reason;
+      if (!parse_index(plain, packs, reason))
+        throw Error(ExitCode::integrity, object_name(ObjectKind::index, id) + ": " + reason);
+    } catch (const Error& e) {
+      if (!problems || e.code() != ExitCode::integrity) throw;
+      problems->push_back(e.what());
+      continue;
+    }
+    for (const auto& p : packs) index_->add_pack(p.id, p.blobs);
+    index_files_.push_back(id);
+  }
+}
+
+std::unique_ptr<Repository::Packer> Repository::take_packer(BlobType type) {
+  {
+    std::lock_guard<std::mutex> lock(packers_mu_);
+    for (auto it = idle_packers_.begin(); it != idle_packers_.end(); ++it) {
+      if ((*it)->type == type) {
+        auto p = std::move(*it);
+        idle_packers_.erase(it);
+        return p;
+      }
+    }
+  }
+  auto p = std::make_unique<Packer>();
+  p->type = type;
+  p->buf = pack_preamble();
+  return p;
+}
+
+void Repository::return_packer(std::unique_ptr<Packer> p) {
+  std::lock_guard<std::mutex> lock(packers_mu_);
+  idle_packers_.push_back(std::move(p));
+}
+
+bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, bool force) {
+  if (!index_->reserve(id, type) && !force) return false;
+  try {
+    thread_local EncodedBlob enc;
+    encode_blob(*aead_, id, type, plaintext, config_.compression_level, enc);
+    auto p = take_packer(type);
+    PackEntry e;
+    e.id = id;
+    e.type = type;
+    e.flags = enc.flags;
+    e.offset = static_cast<uint32_t>(p->buf.size());
+    e.stored_len = static_cast<uint32_t>(enc.sealed.size());
+    e.raw_len = static_cast<uint32_t>(plaintext.size());
+    append(p->buf, enc.sealed);
+    p->entries.push_back(e);
+    stats_.blobs_added++;
+    stats_.raw_bytes_added += plaintext.size();
+    if (p->buf.size() >= config_.pack_size) {
+      write_pack(*p);
+      write_pending_index(false);
+    }
+    return_packer(std::move(p));
+  } catch (...) {
+    index_->unreserve(id);
+    throw;
+  }
+  return true;
+}
+
+void Repository::write_pack(Packer& p) {
+  if (p.entries.empty()) return;
+  Bytes header = encode_pack_header(p.entries);
+  size_t before = p.buf.size();
+  aead_->seal_append(header, as_bytes(kPackHeaderAad), p.buf);
+  append(p.buf, pack_trailer(static_cast<uint32_t>(p.buf.size() - before)));
+  PackId id = crypto::sha256(p.buf);
+  backend_->put(pack_name(id), p.buf);  // durable before any index names it
+  stats_.stored_bytes_added += p.buf.size();
+  stats_.packs_written++;
+  index_->add_pack(id, p.entries);
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    unindexed_packs_.push_back(IndexedPack{id, std::move(p.entries)});
+  }
+  p.entries.clear();
+  p.buf.clear();
+  append(p.buf, pack_preamble());
+}
+
+void Repository::write_pending_index(bool force) {
+  std::vector<IndexedPack> packs;
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    if (unindexed_packs_.empty() || (!force && unindexed_packs_.size() < kIndexEveryPacks)) return;
+    packs.swap(unindexed_packs_);
+  }
+  write_index_file(packs);
+}
+
+std::string Repository::write_index_file(const std::vector<IndexedPack>& packs) {
+  std::string id = save_object(ObjectKind::index, encode_index(packs));
+  index_files_.push_back(id);
+  return id;
+}
+
+void Repository::flush() {
+  std::vector<std::unique_ptr<Packer>> packers;
+  {
+    std::lock_guard<std::mutex> lock(packers_mu_);
+    packers.swap(idle_packers_);
+  }
+  for (auto& p : packers) write_pack(*p);
+  write_pending_index(true);
+}
+
+Bytes Repository::load_blob(const BlobId& id, BlobType type) {
+  auto loc = index_->find(id);
+  if (!loc)
+    throw Error(ExitCode::integrity,
+                std::string(blob_type_name(type)) + " blob " + to_hex(id) + " is not in the index");
+  std::string pack = pack_name(index_->pack_id(loc->pack));
+  if (loc->type != type)
+    throw Error(ExitCode::integrity, "blob " + short_hex(id) + " in " + pack + " has type " +
+                                         blob_type_name(loc->type) + ", expected " +
+                                         blob_type_name(type));
+  Bytes sealed = backend_->get_range(pack, loc->offset, loc->stored_len);
+  Bytes out;
+  if (!decode_blob(*aead_, id, type, loc->flags, sealed, loc->raw_len, out))
+    throw Error(ExitCode::integrity, std::string(blob_type_name(type)) + " blob " + short_hex(id) +
+                                         " in " + pack + " fails authentication (corrupt data)");
+  return out;
+}
+
+std::string Repository::save_object(ObjectKind kind, ByteView plaintext) {
+  Bytes sealed = seal_object(*aead_, kind, plaintext);
+  std::string id = id_of_bytes(sealed);
+  backend_->put(object_name(kind, id), sealed);
+  return id;
+}
+
+Bytes Repository::load_object(ObjectKind kind, const std::string& id) {
+  std::string name = object_name(kind, id);
+  Bytes sealed = backend_->get(name);
+  if (kind != ObjectKind::lock && id_of_bytes(sealed) != id)
+    throw Error(ExitCode::integrity, name + ": content does not match its name (corrupt)");
+  Bytes plain;
+  if (!open_object(*aead_, kind, sealed, plain))
+    throw Error(ExitCode::integrity, name + ": authentication failed (corrupt or foreign object)");
+  return plain;
+}
+
+std::vector<std::string> Repository::list_objects(ObjectKind kind) {
+  std::vector<std::string> ids;
+  std::string prefix = std::string(object_dir(kind)) + "/";
+  for (const auto& o : backend_->list(object_dir(kind))) ids.push_back(o.name.substr(prefix.size()));
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace strata::repo

@@ -1,0 +1,119 @@
+// An opened repository: its config, its keys, the blob index, and the operations on
+// blobs (save with dedup into packs, load and verify) and on sealed metadata objects.
+// Everything goes through storage::Backend; this class never touches a file path.
+//
+// Commit order (crash safety): a pack is stored durably before any index file names
+// it; index files are written before the snapshot that needs them (flush()).
+#pragma once
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "crypto/aead.h"
+#include "crypto/key_slot.h"
+#include "repo/blob.h"
+#include "repo/chunker.h"
+#include "repo/master_index.h"
+#include "repo/repo_config.h"
+#include "repo/sealed_object.h"
+#include "storage/backend.h"
+
+namespace strata::repo {
+
+struct InitOptions {
+  ChunkerParams chunker;
+  int compression_level = 3;
+  uint32_t pack_size = 32 * 1024 * 1024;
+  crypto::Argon2Params kdf;
+};
+
+struct WriteStats {
+  std::atomic<uint64_t> blobs_added{0};
+  std::atomic<uint64_t> raw_bytes_added{0};     // plaintext of new blobs
+  std::atomic<uint64_t> stored_bytes_added{0};  // pack bytes written
+  std::atomic<uint64_t> packs_written{0};
+};
+
+class Repository {
+ public:
+  // Creates a repository on an empty backend with a first key slot for `secret`.
+  // Throws Error(repo_exists) if a config is already there.
+  static void init(storage::Backend& backend, const crypto::Secret& secret,
+                   const InitOptions& options, const crypto::SlotInfo& slot_info);
+
+  // Opens an existing repository: Error(repo_missing) when there is no config,
+  // Error(wrong_key) when no key slot matches, Error(integrity) on a tampered config.
+  static std::unique_ptr<Repository> open(std::unique_ptr<storage::Backend> backend,
+                                          const crypto::Secret& secret);
+
+  storage::Backend& backend() { return *backend_; }
+  const RepoConfig& config() const { return config_; }
+  const crypto::KeySet& keys() const { return keys_; }
+  const crypto::MasterKey& master_key() const { return master_; }
+  const std::string& slot_id() const { return slot_id_; }
+  const crypto::Aead& aead() const { return *aead_; }
+  const Chunker& chunker() const { return *chunker_; }
+  BlobId blob_id(ByteView plaintext) const { return id_mac_->mac(plaintext); }
+
+  // --- index
+  // Loads every index file; throws Error(integrity) naming the first unreadable one
+  // unless `problems` is given, in which case each problem is appended there.
+  void load_index(std::vector<std::string>* problems = nullptr);
+  MasterIndex& index() { return *index_; }
+  const std::vector<std::string>& loaded_index_files() const { return index_files_; }
+
+  // --- blobs
+  // Stores a blob unless the index already has it (thread-safe). Returns true if new.
+  // `force` stores it even if indexed (prune's repacking).
+  bool save_blob(BlobType type, const BlobId& id, ByteView plaintext, bool force = false);
+  // Writes partly filled packs and an index file for every pack not yet indexed.
+  // Call with no save_blob() running.
+  void flush();
+  // Loads, authenticates and decompresses a blob (thread-safe). Throws
+  // Error(integrity) naming blob and pack when missing or corrupt.
+  Bytes load_blob(const BlobId& id, BlobType type);
+  WriteStats& write_stats() { return stats_; }
+
+  // --- sealed metadata objects, named by the SHA-256 of their stored bytes
+  std::string save_object(ObjectKind kind, ByteView plaintext);
+  Bytes load_object(ObjectKind kind, const std::string& id);
+  std::vector<std::string> list_objects(ObjectKind kind);
+  // Writes an index file for `packs` (used by prune) and returns its id.
+  std::string write_index_file(const std::vector<IndexedPack>& packs);
+
+  static std::string pack_name(const PackId& id);
+  static std::string object_name(ObjectKind kind, const std::string& id);
+
+ private:
+  struct Packer {
+    BlobType type;
+    Bytes buf;
+    std::vector<PackEntry> entries;
+  };
+  Repository() = default;
+  std::unique_ptr<Packer> take_packer(BlobType type);
+  void return_packer(std::unique_ptr<Packer> p);
+  void write_pack(Packer& p);
+  void write_pending_index(bool force);
+
+  std::unique_ptr<storage::Backend> backend_;
+  RepoConfig config_;
+  crypto::MasterKey master_;
+  crypto::KeySet keys_;
+  std::string slot_id_;
+  std::unique_ptr<crypto::Aead> aead_;
+  std::unique_ptr<crypto::HmacSha256> id_mac_;
+  std::unique_ptr<Chunker> chunker_;
+  std::unique_ptr<MasterIndex> index_ = std::make_unique<MasterIndex>();
+  std::vector<std::string> index_files_;
+
+  std::mutex packers_mu_;
+  std::vector<std::unique_ptr<Packer>> idle_packers_;
+  std::mutex pending_mu_;
+  std::vector<IndexedPack> unindexed_packs_;
+  WriteStats stats_;
+};
+
+}  // namespace strata::repo

@@ -1,0 +1,55 @@
+// Snapshots: the root of one backup — when, where, what (paths, tags, dataset), the
+// root tree, the parent it was made against, and a summary of the work done.
+// Stored as sealed JSON objects under snapshots/, named by the hash of their bytes.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "repo/blob.h"
+
+namespace strata::repo {
+
+class Repository;
+
+struct SnapshotSummary {
+  uint64_t files_new = 0, files_changed = 0, files_unchanged = 0;
+  uint64_t dirs_new = 0, dirs_changed = 0, dirs_unchanged = 0;
+  uint64_t files_failed = 0;
+  uint64_t bytes_read = 0;      // source bytes read and chunked
+  uint64_t bytes_total = 0;     // logical size of all files in the snapshot
+  uint64_t bytes_added = 0;     // plaintext of new blobs
+  uint64_t bytes_stored = 0;    // pack bytes written (compressed + encrypted)
+  uint64_t blobs_added = 0;
+  double duration_seconds = 0;
+};
+
+struct Snapshot {
+  std::string id;  // hex; set when loaded or saved
+  int64_t time_ns = 0;
+  std::string host, username;
+  uint32_t uid = 0, gid = 0;
+  std::vector<std::string> paths;
+  std::vector<std::string> tags;
+  std::string dataset = "default";
+  std::string parent;  // hex id or empty
+  BlobId tree{};
+  SnapshotSummary summary;
+  std::string program;
+
+  std::string to_json_text() const;  // the stored plaintext
+  static Snapshot from_json_text(const std::string& text, const std::string& id);
+  bool has_tag(const std::string& t) const;
+};
+
+// Saves a snapshot (after flushing the repository's packs and index) and returns its id.
+std::string save_snapshot(Repository& repo, Snapshot& snap);
+// Loads every snapshot, oldest first. Unreadable ones throw Error(integrity) unless
+// `problems` is given (then they are reported there and skipped).
+std::vector<Snapshot> load_snapshots(Repository& repo, std::vector<std::string>* problems = nullptr);
+// Resolves "latest", a full id or a unique prefix (>= 4 hex digits) among `snaps`.
+// Throws Error(not_found) naming the reference.
+const Snapshot& find_snapshot(const std::vector<Snapshot>& snaps, const std::string& ref);
+
+}  // namespace strata::repo

@@ -1,0 +1,498 @@
+// The backup pipeline for filesystem trees (see fs_backup.h).
+#include "source/fs_backup.h"
+
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <cerrno>
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <memory>
+
+#include "common/error.h"
+#include "common/thread_pool.h"
+#include "common/time_util.h"
+#include "source/fs_metadata.h"
+
+namespace strata::source {
+
+using repo::BlobId;
+using repo::BlobType;
+using repo::Node;
+using repo::NodeType;
+using repo::Tree;
+
+std::string local_hostname() {
+  char buf[256] = {0};
+  gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+namespace {
+
+constexpr size_t kReadSize = 4 * 1024 * 1024;
+
+// A source file that could not be read: reported, the backup goes on without it.
+struct ReadFailure {
+  std::string message;
+};
+
+struct PendingDir;
+
+// A tree entry whose content may still be in the pipeline.
+struct PendingEntry {
+  Node node;
+  std::vector<std::shared_future<BlobId>> chunks;
+  std::shared_ptr<PendingDir> child;
+};
+
+struct PendingDir {
+  std::vector<PendingEntry> entries;
+  std::optional<BlobId> id;  // set once finalized
+  bool ready() const {
+    for (const auto& e : entries) {
+      if (e.child && !e.child->id) return false;
+      for (const auto& c : e.chunks)
+        if (c.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+    }
+    return true;
+  }
+};
+
+// Parent snapshot's tree at one directory, looked up by name.
+struct ParentDir {
+  std::map<std::string, Node> nodes;
+};
+
+class Archiver {
+ public:
+  Archiver(repo::Repository& repo, const BackupOptions& opts, ProgressCounters& progress)
+      : repo_(repo), opts_(opts), progress_(progress),
+        budget_(opts.max_in_flight ? opts.max_in_flight : 64ull * 1024 * 1024),
+        buffer_(repo.chunker().params().max_size + kReadSize),
+        pool_(opts.threads ? opts.threads : ThreadPool::default_threads()) {}
+
+  BackupResult run_paths();
+  BackupResult run_stream(int fd, const std::string& name);
+
+ private:
+  std::shared_ptr<PendingDir> walk_dir(const std::string& path, const struct stat& st,
+                                       const ParentDir* parent);
+  void add_entry(PendingDir& dir, const std::string& path, const std::string& name,
+                 const ParentDir* parent, dev_t root_dev);
+  bool excluded(const std::string& path, const std::string& name) const;
+  void read_file(int fd, PendingEntry& entry, const std::string& path, bool sparse);
+  void submit_chunk(const uint8_t* data, size_t n, PendingEntry& entry);
+  std::unique_ptr<ParentDir> load_parent(const std::optional<BlobId>& tree_id);
+  void queue_finalize(const std::shared_ptr<PendingDir>& dir);
+  void drain(bool all);
+  BlobId finalize(PendingDir& dir);
+  BackupResult finish(const BlobId& root, std::vector<std::string> paths, int64_t start);
+  void record_error(const std::string& msg) {
+    errors_.push_back(msg);
+    progress_.errors++;
+    summary_.files_failed++;
+  }
+
+  repo::Repository& repo_;
+  const BackupOptions& opts_;
+  ProgressCounters& progress_;
+  Budget budget_;
+  Bytes buffer_;
+  std::deque<std::shared_ptr<PendingDir>> finalize_queue_;
+  repo::SnapshotSummary summary_;
+  std::vector<std::string> errors_;
+  dev_t root_dev_ = 0;
+  std::mutex failure_mu_;
+  std::exception_ptr failure_;  // first worker error; stops the walk early
+  ThreadPool pool_;             // last: destroyed (and joined) first
+};
+
+bool Archiver::excluded(const std::string& path, const std::string& name) const {
+  for (const auto& pat : opts_.excludes)
+    if (fnmatch(pat.c_str(), name.c_str(), 0) == 0 || fnmatch(pat.c_str(), path.c_str(), 0) == 0)
+      return true;
+  return false;
+}
+
+std::unique_ptr<ParentDir> Archiver::load_parent(const std::optional<BlobId>& tree_id) {
+  if (!tree_id) return nullptr;
+  try {
+    Bytes raw = repo_.load_blob(*tree_id, BlobType::tree);
+    Tree t;
+    std::string reason;
+    if (!repo::parse_tree(raw, t, reason)) return nullptr;
+    auto p = std::make_unique<ParentDir>();
+    for (auto& n : t.nodes) p->nodes.emplace(n.name, std::move(n));
+    return p;
+  } catch (const Error&) {
+    return nullptr;  // a damaged parent only costs re-reading
+  }
+}
+
+void Archiver::submit_chunk(const uint8_t* data, size_t n, PendingEntry& entry) {
+  {
+    std::lock_guard<std::mutex> lock(failure_mu_);
+    if (failure_) std::rethrow_exception(failure_);
+  }
+  budget_.acquire(n);
+  auto buf = std::make_shared<Bytes>(data, data + n);
+  auto fut = pool_.submit([this, buf]() -> BlobId {
+    BlobId id = repo_.blob_id(*buf);
+    try {
+      repo_.save_blob(BlobType::data, id, *buf);
+    } catch (...) {
+      {
+        std::lock_guard<std::mutex> lock(failure_mu_);
+        if (!failure_) failure_ = std::current_exception();
+      }
+      budget_.release(buf->size());
+      throw;
+    }
+    budget_.release(buf->size());
+    return id;
+  });
+  entry.chunks.push_back(fut.share());
+}
+
+void Archiver::read_file(int fd, PendingEntry& entry, const std::string& path, bool sparse) {
+  const auto& chunker = repo_.chunker();
+  size_t max = chunker.params().max_size;
+  std::vector<repo::Extent> extents;
+  if (sparse) {
+    off_t pos = 0, size = static_cast<off_t>(entry.node.size);
+    while (pos < size) {
+      off_t data = lseek(fd, pos, SEEK_DATA);
+      if (data < 0) break;  // ENXIO: no more data
+      off_t hole = lseek(fd, data, SEEK_HOLE);
+      if (hole < 0) hole = size;
+      if (hole > size) hole = size;
+      extents.push_back({static_cast<uint64_t>(data), static_cast<uint64_t>(hole - data)});
+      pos = hole;
+    }
+    entry.node.extents = extents;
+  } else {
+    extents.push_back({0, entry.node.size});
+  }
+  for (const auto& ex : extents) {
+    uint64_t remaining = ex.length;
+    off_t offset = static_cast<off_t>(ex.offset);
+    size_t have = 0;
+    bool eof = false;
+    while (!eof || have > 0) {
+      while (!eof && have < max) {
+        size_t want = std::min<uint64_t>(buffer_.size() - have, remaining);
+        if (want == 0) { eof = true; break; }
+        ssize_t n = pread(fd, buffer_.data() + have, want, offset);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          throw ReadFailure{path + ": " + errno_text(errno)};
+        }
+        if (n == 0) { eof = true; break; }  // file shrank while reading
+        have += static_cast<size_t>(n);
+        offset += n;
+        remaining -= static_cast<uint64_t>(n);
+        summary_.bytes_read += static_cast<uint64_t>(n);
+        progress_.bytes_done += static_cast<uint64_t>(n);
+      }
+      if (have == 0) break;
+      size_t cut = chunker.cut(buffer_.data(), have);
+      submit_chunk(buffer_.data(), cut, entry);
+      std::memmove(buffer_.data(), buffer_.data() + cut, have - cut);
+      have -= cut;
+    }
+  }
+}
+
+void Archiver::add_entry(PendingDir& dir, const std::string& path, const std::string& name,
+                         const ParentDir* parent, dev_t root_dev) {
+  if (excluded(path, name)) return;
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) {
+    record_error(path + ": " + errno_text(errno));
+    return;
+  }
+  PendingEntry entry;
+  entry.node.name = name;
+  node_from_stat(path, st, entry.node);
+  const Node* old = nullptr;
+  if (parent) {
+    auto it = parent->nodes.find(name);
+    if (it != parent->nodes.end() && it->second.type == entry.node.type) old = &it->second;
+  }
+  if (entry.node.type == NodeType::dir) {
+    if (opts_.one_file_system && st.st_dev != root_dev) {
+      // Mount point of another filesystem: keep the directory itself, empty.
+      auto empty = std::make_shared<PendingDir>();
+      entry.child = empty;
+      queue_finalize(empty);
+    } else {
+      std::unique_ptr<ParentDir> sub = old ? load_parent(old->subtree) : nullptr;
+      entry.child = walk_dir(path, st, sub.get());
+    }
+    if (!old) summary_.dirs_new++;
+    dir.entries.push_back(std::move(entry));
+    return;
+  }
+  if (entry.node.type == NodeType::file) {
+    Node& n = entry.node;
+    bool unchanged = old && !opts_.force && old->size == n.size && old->mtime_ns == n.mtime_ns &&
+                     old->ctime_ns == n.ctime_ns && old->inode == n.inode;
+    if (unchanged) {
+      for (const auto& id : old->content)
+        if (!repo_.index().has(id)) { unchanged = false; break; }
+    }
+    if (unchanged) {
+      n.content = old->content;
+      n.extents = old->extents;
+      summary_.files_unchanged++;
+      progress_.bytes_done += n.size;
+    } else {
+      int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+      if (fd < 0 && errno == EPERM) fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0) {
+        record_error(path + ": " + errno_text(errno));
+        return;
+      }
+      bool sparse = n.size > 0 && static_cast<uint64_t>(st.st_blocks) * 512 < n.size;
+      try {
+        read_file(fd, entry, path, sparse);
+      } catch (const ReadFailure& e) {
+        close(fd);
+        record_error(e.message);
+        return;
+      } catch (...) {
+        close(fd);
+        throw;
+      }
+      close(fd);
+      if (old) summary_.files_changed++;
+      else summary_.files_new++;
+    }
+    summary_.bytes_total += n.size;
+    progress_.files_done++;
+  }
+  dir.entries.push_back(std::move(entry));
+}
+
+std::shared_ptr<PendingDir> Archiver::walk_dir(const std::string& path, const struct stat& st,
+                                               const ParentDir* parent) {
+  (void)st;
+  auto dir = std::make_shared<PendingDir>();
+  std::vector<std::string> names;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(path, ec), end;
+  if (ec) {
+    record_error(path + ": " + ec.message());
+  } else {
+    for (; it != end; it.increment(ec)) {
+      if (ec) {
+        record_error(path + ": " + ec.message());
+        break;
+      }
+      names.push_back(it->path().filename().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  std::string prefix = path == "/" ? "/" : path + "/";
+  for (const auto& name : names) add_entry(*dir, prefix + name, name, parent, root_dev_);
+  queue_finalize(dir);
+  return dir;
+}
+
+void Archiver::queue_finalize(const std::shared_ptr<PendingDir>& dir) {
+  finalize_queue_.push_back(dir);
+  drain(false);
+}
+
+// Finalizes directories in post-order as their content becomes ready; blocks only
+// when too many are waiting (bounding memory).
+void Archiver::drain(bool all) {
+  while (!finalize_queue_.empty()) {
+    auto& front = finalize_queue_.front();
+    if (!all && finalize_queue_.size() < 4096 && !front->ready()) return;
+    finalize(*front);
+    finalize_queue_.pop_front();
+  }
+}
+
+BlobId Archiver::finalize(PendingDir& dir) {
+  Tree tree;
+  tree.nodes.reserve(dir.entries.size());
+  for (auto& e : dir.entries) {
+    if (e.child) {
+      if (!e.child->id) finalize(*e.child);
+      e.node.subtree = *e.child->id;
+    }
+    for (auto& c : e.chunks) e.node.content.push_back(c.get());  // rethrows worker errors
+    tree.nodes.push_back(std::move(e.node));
+  }
+  dir.entries.clear();
+  dir.entries.shrink_to_fit();
+  Bytes raw = repo::encode_tree(tree);
+  BlobId id = repo_.blob_id(raw);
+  repo_.save_blob(BlobType::tree, id, raw);
+  dir.id = id;
+  return id;
+}
+
+BackupResult Archiver::finish(const BlobId& root, std::vector<std::string> paths, int64_t start) {
+  repo::Snapshot snap;
+  snap.time_ns = start;
+  snap.host = opts_.host.empty() ? local_hostname() : opts_.host;
+  struct passwd* pw = getpwuid(getuid());
+  snap.username = pw ? pw->pw_name : std::to_string(getuid());
+  snap.uid = getuid();
+  snap.gid = getgid();
+  snap.paths = std::move(paths);
+  snap.tags = opts_.tags;
+  snap.dataset = opts_.dataset;
+  snap.parent = opts_.parent ? opts_.parent->id : "";
+  snap.tree = root;
+  snap.program = std::string("strata ") + STRATA_VERSION;
+  repo_.flush();
+  auto& ws = repo_.write_stats();
+  summary_.bytes_added = ws.raw_bytes_added;
+  summary_.bytes_stored = ws.stored_bytes_added;
+  summary_.blobs_added = ws.blobs_added;
+  summary_.duration_seconds = static_cast<double>(now_ns() - start) / 1e9;
+  snap.summary = summary_;
+  repo::save_snapshot(repo_, snap);
+  return BackupResult{std::move(snap), std::move(errors_)};
+}
+
+// The snapshot's root tree mirrors absolute paths: /srv/a and /srv/b become
+// root -> "srv" -> {"a", "b"}. Intermediate directories carry their real metadata.
+struct PathTrie {
+  std::map<std::string, PathTrie> children;
+  bool selected = false;  // this path itself is backed up (with everything below)
+};
+
+BackupResult Archiver::run_paths() {
+  int64_t start = now_ns();
+  PathTrie root;
+  std::vector<std::string> abs_paths;
+  for (const auto& p : opts_.paths) {
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(p, ec).lexically_normal().string();
+    if (abs.size() > 1 && abs.back() == '/') abs.pop_back();
+    struct stat st;
+    if (lstat(abs.c_str(), &st) != 0)
+      throw Error(ExitCode::not_found, "backup source " + abs + ": " + errno_text(errno));
+    abs_paths.push_back(abs);
+    PathTrie* t = &root;
+    for (const auto& part : std::filesystem::path(abs)) {
+      std::string s = part.string();
+      if (s == "/" || s.empty()) continue;
+      t = &t->children[s];
+    }
+    t->selected = true;
+  }
+  std::unique_ptr<ParentDir> parent_root =
+      opts_.parent ? load_parent(opts_.parent->tree) : nullptr;
+
+  // Recursive over the trie: selected nodes are walked for real.
+  std::function<std::shared_ptr<PendingDir>(const PathTrie&, const std::string&, const ParentDir*)>
+      build = [&](const PathTrie& t, const std::string& path, const ParentDir* parent) {
+        auto dir = std::make_shared<PendingDir>();
+        std::string prefix = path == "/" ? "/" : path + "/";
+        for (const auto& [name, child] : t.children) {
+          std::string child_path = prefix + name;
+          if (child.selected) {
+            struct stat st;
+            lstat(child_path.c_str(), &st);
+            root_dev_ = st.st_dev;
+            add_entry(*dir, child_path, name, parent, st.st_dev);
+            continue;
+          }
+          struct stat st;
+          if (lstat(child_path.c_str(), &st) != 0) {
+            record_error(child_path + ": " + errno_text(errno));
+            continue;
+          }
+          PendingEntry e;
+          e.node.name = name;
+          node_from_stat(child_path, st, e.node);
+          const Node* old = nullptr;
+          if (parent) {
+            auto it = parent->nodes.find(name);
+            if (it != parent->nodes.end()) old = &it->second;
+          }
+          std::unique_ptr<ParentDir> sub = old ? load_parent(old->subtree) : nullptr;
+          e.child = build(child, child_path, sub.get());
+          dir->entries.push_back(std::move(e));
+        }
+        queue_finalize(dir);
+        return dir;
+      };
+  auto top = build(root, "/", parent_root.get());
+  drain(true);
+  return finish(*top->id, abs_paths, start);
+}
+
+BackupResult Archiver::run_stream(int fd, const std::string& name) {
+  int64_t start = now_ns();
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+    throw Error(ExitCode::usage, "--stdin-name must be a plain file name");
+  PendingEntry entry;
+  entry.node.name = name;
+  entry.node.type = NodeType::file;
+  entry.node.mode = 0600;
+  entry.node.uid = getuid();
+  entry.node.gid = getgid();
+  entry.node.mtime_ns = entry.node.ctime_ns = entry.node.atime_ns = start;
+  const auto& chunker = repo_.chunker();
+  size_t max = chunker.params().max_size;
+  size_t have = 0;
+  bool eof = false;
+  while (!eof || have > 0) {
+    while (!eof && have < max) {
+      ssize_t n = read(fd, buffer_.data() + have, buffer_.size() - have);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw io_error("reading standard input", errno);
+      }
+      if (n == 0) { eof = true; break; }
+      have += static_cast<size_t>(n);
+      entry.node.size += static_cast<uint64_t>(n);
+      summary_.bytes_read += static_cast<uint64_t>(n);
+      progress_.bytes_done += static_cast<uint64_t>(n);
+    }
+    if (have == 0) break;
+    size_t cut = chunker.cut(buffer_.data(), have);
+    submit_chunk(buffer_.data(), cut, entry);
+    std::memmove(buffer_.data(), buffer_.data() + cut, have - cut);
+    have -= cut;
+  }
+  summary_.files_new = 1;
+  summary_.bytes_total = entry.node.size;
+  progress_.files_done++;
+  auto dir = std::make_shared<PendingDir>();
+  dir->entries.push_back(std::move(entry));
+  BlobId root = finalize(*dir);
+  return finish(root, {"/" + name}, start);
+}
+
+}  // namespace
+
+BackupResult backup_paths(repo::Repository& repo, const BackupOptions& options,
+                          ProgressCounters& progress) {
+  Archiver a(repo, options, progress);
+  return a.run_paths();
+}
+
+BackupResult backup_stream(repo::Repository& repo, int fd, const std::string& name,
+                           const BackupOptions& options, ProgressCounters& progress) {
+  Archiver a(repo, options, progress);
+  return a.run_stream(fd, name);
+}
+
+}  // namespace strata::source

@@ -1,0 +1,43 @@
+// Backup of filesystem trees (and of a stdin stream) into a repository. The walk runs
+// on the calling thread; chunk hashing, compression, encryption and pack writes run
+// on a worker pool with a bounded amount of data in flight. Files whose size, mtime,
+// ctime and inode match the parent snapshot are not read again.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "repo/repository.h"
+#include "repo/snapshot.h"
+
+namespace strata::source {
+
+struct BackupOptions {
+  std::vector<std::string> paths;     // files or directories (made absolute)
+  std::vector<std::string> excludes;  // fnmatch globs on the absolute path or base name
+  bool one_file_system = false;
+  bool force = false;                 // re-read files even when unchanged
+  const repo::Snapshot* parent = nullptr;
+  std::vector<std::string> tags;
+  std::string dataset = "default";
+  std::string host;                   // empty: this machine's hostname
+  unsigned threads = 0;               // 0: number of cores
+  uint64_t max_in_flight = 0;         // bytes; 0: default (64 MiB)
+};
+
+struct BackupResult {
+  repo::Snapshot snapshot;
+  std::vector<std::string> errors;  // unreadable files, one line each
+};
+
+BackupResult backup_paths(repo::Repository& repo, const BackupOptions& options,
+                          ProgressCounters& progress);
+
+// Backs up everything readable from `fd` as one file named `name`.
+BackupResult backup_stream(repo::Repository& repo, int fd, const std::string& name,
+                           const BackupOptions& options, ProgressCounters& progress);
+
+std::string local_hostname();
+
+}  // namespace strata::source

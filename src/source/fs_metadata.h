@@ -1,0 +1,20 @@
+// Reading and applying file metadata (type, mode, owner, times, xattrs) between the
+// filesystem and tree nodes. Used by the file-tree backup and restore.
+#pragma once
+#include <sys/stat.h>
+
+#include <string>
+
+#include "repo/tree.h"
+
+namespace strata::source {
+
+// Fills every metadata field of `node` from `st` (and xattrs / link target read
+// from `path`); leaves name and content alone.
+void node_from_stat(const std::string& path, const struct stat& st, repo::Node& node);
+
+// Applies ownership (when running as root or the owner), mode, xattrs and times to
+// an already created entry. Returns an empty string or a description of what failed.
+std::string apply_metadata(const std::string& path, const repo::Node& node);
+
+}  // namespace strata::source

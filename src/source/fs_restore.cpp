@@ -1,0 +1,337 @@
+// Parallel restore of file trees (see fs_restore.h).
+#include "source/fs_restore.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include "common/error.h"
+#include "common/thread_pool.h"
+#include "repo/tree_walk.h"
+#include "source/fs_metadata.h"
+
+namespace strata::source {
+
+using repo::BlobId;
+using repo::Node;
+using repo::NodeType;
+
+namespace {
+
+struct Piece {  // bytes [blob_offset, +length) of a blob go to file offset file_offset
+  uint32_t blob_offset;
+  uint32_t length;
+  uint64_t file_offset;
+};
+
+struct FileJob {
+  std::string path;
+  const Node* node;
+  std::atomic<bool> failed{false};
+  std::atomic<uint32_t> blobs_left{0};
+};
+
+struct BlobTask {
+  size_t file;
+  BlobId id;
+  uint32_t pack;
+  uint32_t offset;
+  std::vector<Piece> pieces;
+};
+
+// Maps a file's blob sequence onto file offsets, following extents for sparse files.
+std::vector<std::vector<Piece>> place_blobs(const Node& n, const std::vector<uint32_t>& sizes) {
+  std::vector<std::vector<Piece>> out(sizes.size());
+  std::vector<repo::Extent> extents = n.extents ? *n.extents : std::vector<repo::Extent>{{0, n.size}};
+  size_t ext = 0;
+  uint64_t in_ext = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    uint32_t done = 0;
+    while (done < sizes[i]) {
+      while (ext < extents.size() && in_ext >= extents[ext].length) { ++ext; in_ext = 0; }
+      if (ext >= extents.size()) {  // more data than extents: append after the last one
+        uint64_t end = extents.empty() ? 0 : extents.back().offset + extents.back().length;
+        extents.push_back({end, UINT64_MAX / 2});
+        continue;
+      }
+      uint64_t room = extents[ext].length - in_ext;
+      uint32_t len = static_cast<uint32_t>(std::min<uint64_t>(room, sizes[i] - done));
+      out[i].push_back(Piece{done, len, extents[ext].offset + in_ext});
+      done += len;
+      in_ext += len;
+    }
+  }
+  return out;
+}
+
+void write_all(int fd, const uint8_t* p, size_t n, uint64_t offset, const std::string& path) {
+  while (n > 0) {
+    ssize_t w = pwrite(fd, p, n, static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      throw io_error("writing " + path, errno);
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+    offset += static_cast<uint64_t>(w);
+  }
+}
+
+}  // namespace
+
+void write_file_content(repo::Repository& repo, const Node& node, int fd) {
+  std::vector<uint32_t> sizes;
+  for (const auto& id : node.content) {
+    auto loc = repo.index().find(id);
+    if (!loc)
+      throw Error(ExitCode::integrity, "data blob " + to_hex(id) + " is not in the index");
+    sizes.push_back(loc->raw_len);
+  }
+  auto placement = place_blobs(node, sizes);
+  // Stream in order, filling holes with zeros (stdout cannot seek).
+  uint64_t pos = 0;
+  Bytes zeros(65536, 0);
+  auto pad_to = [&](uint64_t target) {
+    while (pos < target) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(zeros.size(), target - pos));
+      ssize_t w = write(fd, zeros.data(), n);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        throw io_error("writing output", errno);
+      }
+      pos += static_cast<uint64_t>(w);
+    }
+  };
+  for (size_t i = 0; i < node.content.size(); ++i) {
+    Bytes data = repo.load_blob(node.content[i], repo::BlobType::data);
+    for (const auto& pc : placement[i]) {
+      pad_to(pc.file_offset);
+      const uint8_t* p = data.data() + pc.blob_offset;
+      size_t n = pc.length;
+      while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+          if (errno == EINTR) continue;
+          throw io_error("writing output", errno);
+        }
+        p += w;
+        n -= static_cast<size_t>(w);
+        pos += static_cast<uint64_t>(w);
+      }
+    }
+  }
+  pad_to(node.size);
+}
+
+RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& snap,
+                               const RestoreOptions& options, ProgressCounters& progress) {
+  RestoreResult result;
+  std::vector<std::string> includes;
+  for (const auto& inc : options.includes) includes.push_back(repo::normalize_snapshot_path(inc));
+  auto selected = [&](const std::string& path) -> int {  // 0 no, 1 ancestor only, 2 yes
+    if (includes.empty()) return 2;
+    int best = 0;
+    for (const auto& inc : includes) {
+      if (inc == "/" || path == inc || path.compare(0, inc.size() + 1, inc + "/") == 0) return 2;
+      if (inc.compare(0, path.size() + 1, path + "/") == 0) best = 1;
+    }
+    return best;
+  };
+
+  std::error_code ec;
+  std::filesystem::create_directories(options.target, ec);
+  std::string target = std::filesystem::absolute(options.target).lexically_normal().string();
+  if (target.size() > 1 && target.back() == '/') target.pop_back();
+
+  // 1. Collect the entries to restore.
+  std::vector<std::pair<std::string, Node>> entries;
+  bool any = false;
+  repo::walk_tree(repo, snap.tree, [&](const std::string& path, const Node& n) {
+    int sel = selected(path);
+    if (sel == 0) return false;
+    if (sel == 2) any = true;
+    if (sel == 1 && n.type != NodeType::dir) return false;
+    entries.emplace_back(path, n);
+    return true;
+  });
+  if (!includes.empty() && !any)
+    throw Error(ExitCode::not_found, "no path of the snapshot matches --include");
+  for (const auto& [path, n] : entries)
+    if (n.type == NodeType::file) progress.bytes_total += n.size;
+  progress.files_total = entries.size();
+  progress.totals_known = true;
+
+  // 2. Create directories, files, links and special files.
+  std::vector<std::unique_ptr<FileJob>> files;
+  std::map<std::pair<uint64_t, uint64_t>, std::string> hardlinks;
+  std::vector<std::pair<std::string, const Node*>> metadata_order;
+  for (const auto& [rel, n] : entries) {
+    std::string path = target + rel;
+    auto fail = [&](const std::string& what) {
+      result.warnings.push_back(path + ": " + what + ": " + errno_text(errno));
+    };
+    switch (n.type) {
+      case NodeType::dir:
+        if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+          throw io_error("creating directory " + path, errno);
+        }
+        result.dirs++;
+        break;
+      case NodeType::file: {
+        if (n.links > 1) {
+          auto key = std::make_pair(n.device, n.inode);
+          auto it = hardlinks.find(key);
+          if (it != hardlinks.end()) {
+            unlink(path.c_str());
+            if (link(it->second.c_str(), path.c_str()) == 0) {
+              result.files++;
+              progress.files_done++;
+              continue;  // content and metadata come with the first name
+            }
+          } else {
+            hardlinks[key] = path;
+          }
+        }
+        unlink(path.c_str());
+        int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) throw io_error("creating " + path, errno);
+        if (ftruncate(fd, static_cast<off_t>(n.size)) != 0) {
+          int err = errno;
+          close(fd);
+          throw io_error("sizing " + path, err);
+        }
+        close(fd);
+        auto job = std::make_unique<FileJob>();
+        job->path = path;
+        job->node = &n;
+        files.push_back(std::move(job));
+        result.files++;
+        result.bytes += n.size;
+        break;
+      }
+      case NodeType::symlink:
+        unlink(path.c_str());
+        if (symlink(n.link_target.c_str(), path.c_str()) != 0) { fail("symlink"); continue; }
+        result.others++;
+        break;
+      case NodeType::fifo:
+        unlink(path.c_str());
+        if (mkfifo(path.c_str(), 0600) != 0) { fail("mkfifo"); continue; }
+        result.others++;
+        break;
+      case NodeType::chardev:
+      case NodeType::blockdev:
+        unlink(path.c_str());
+        if (mknod(path.c_str(), (n.type == NodeType::chardev ? S_IFCHR : S_IFBLK) | 0600,
+                  static_cast<dev_t>(n.rdev)) != 0) { fail("mknod"); continue; }
+        result.others++;
+        break;
+      case NodeType::socket:
+        continue;  // sockets are recreated by their servers
+    }
+    metadata_order.emplace_back(path, &n);
+  }
+
+  // 3. Plan blob writes, sorted by pack and offset for sequential reads.
+  std::vector<BlobTask> tasks;
+  for (size_t f = 0; f < files.size(); ++f) {
+    const Node& n = *files[f]->node;
+    std::vector<uint32_t> sizes;
+    std::vector<std::optional<repo::BlobLocation>> locs;
+    for (const auto& id : n.content) {
+      auto loc = repo.index().find(id);
+      locs.push_back(loc);
+      sizes.push_back(loc ? loc->raw_len : 0);
+    }
+    auto placement = place_blobs(n, sizes);
+    for (size_t i = 0; i < n.content.size(); ++i) {
+      if (!locs[i]) {
+        files[f]->failed = true;
+        result.integrity_errors.push_back(files[f]->path + ": data blob " +
+                                          repo::short_hex(n.content[i]) + " is missing from the index");
+        continue;
+      }
+      tasks.push_back(BlobTask{f, n.content[i], locs[i]->pack, locs[i]->offset, placement[i]});
+      files[f]->blobs_left++;
+    }
+    if (n.content.empty()) progress.files_done++;
+  }
+  std::sort(tasks.begin(), tasks.end(), [](const BlobTask& a, const BlobTask& b) {
+    return a.pack != b.pack ? a.pack < b.pack : a.offset < b.offset;
+  });
+
+  // 4. Fetch, verify and write in parallel.
+  std::mutex errors_mu;
+  std::exception_ptr fatal;
+  {
+    ThreadPool pool(options.threads ? options.threads : ThreadPool::default_threads());
+    std::atomic<size_t> next{0};
+    std::vector<std::future<void>> workers;
+    for (unsigned w = 0; w < pool.size(); ++w) {
+      workers.push_back(pool.submit([&] {
+        for (size_t i = next++; i < tasks.size(); i = next++) {
+          const BlobTask& t = tasks[i];
+          FileJob& job = *files[t.file];
+          if (job.failed) continue;
+          try {
+            Bytes data = repo.load_blob(t.id, repo::BlobType::data);
+            int fd = open(job.path.c_str(), O_WRONLY | O_CLOEXEC);
+            if (fd < 0) throw io_error("opening " + job.path, errno);
+            try {
+              for (const auto& pc : t.pieces)
+                write_all(fd, data.data() + pc.blob_offset, pc.length, pc.file_offset, job.path);
+            } catch (...) {
+              close(fd);
+              throw;
+            }
+            close(fd);
+            progress.bytes_done += data.size();
+            if (--job.blobs_left == 0) progress.files_done++;
+          } catch (const Error& e) {
+            std::lock_guard<std::mutex> lock(errors_mu);
+            if (e.code() == ExitCode::integrity || e.code() == ExitCode::not_found) {
+              if (!job.failed.exchange(true))
+                result.integrity_errors.push_back(job.path + ": " + e.what());
+            } else if (!fatal) {
+              fatal = std::current_exception();
+              next = tasks.size();
+            }
+          }
+        }
+      }));
+    }
+    for (auto& w : workers) w.get();
+  }
+  if (fatal) std::rethrow_exception(fatal);
+
+  // 5. Remove files whose data could not be verified; apply metadata.
+  for (const auto& job : files) {
+    if (job->failed) {
+      unlink(job->path.c_str());
+      metadata_order.erase(std::remove_if(metadata_order.begin(), metadata_order.end(),
+                                          [&](const auto& p) { return p.first == job->path; }),
+                           metadata_order.end());
+    }
+  }
+  std::stable_sort(metadata_order.begin(), metadata_order.end(), [](const auto& a, const auto& b) {
+    bool da = a.second->type == NodeType::dir, db = b.second->type == NodeType::dir;
+    if (da != db) return !da;               // non-directories first
+    if (da) return a.first.size() > b.first.size();  // deepest directories first
+    return false;
+  });
+  for (const auto& [path, node] : metadata_order) {
+    std::string problem = apply_metadata(path, *node);
+    if (!problem.empty()) result.warnings.push_back(path + ": " + problem);
+  }
+  return result;
+}
+
+}  // namespace strata::source

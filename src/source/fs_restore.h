@@ -1,0 +1,34 @@
+// Restore of a snapshot (or parts of it) into a target directory. Content is
+// restored in parallel, blob by blob, in pack order; a blob that fails
+// authentication is never written: its file is removed and reported, every other
+// file is restored. Metadata is applied last (directories deepest first).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "repo/repository.h"
+#include "repo/snapshot.h"
+#include "repo/tree.h"
+
+namespace strata::source {
+
+struct RestoreOptions {
+  std::string target;                 // directory; created if missing
+  std::vector<std::string> includes;  // snapshot paths; empty: everything
+  unsigned threads = 0;               // 0: number of cores
+};
+
+struct RestoreResult {
+  uint64_t files = 0, dirs = 0, others = 0, bytes = 0;
+  std::vector<std::string> integrity_errors;  // files not restored because data is corrupt
+  std::vector<std::string> warnings;          // metadata that could not be applied
+};
+
+RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& snap,
+                               const RestoreOptions& options, ProgressCounters& progress);
+
+// Writes the content of one file node to `fd` (holes become zeros).
+void write_file_content(repo::Repository& repo, const repo::Node& node, int fd);
+
+}  // namespace strata::source
