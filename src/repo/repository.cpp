@@ -130,26 +130,20 @@ void Repository::load_index(std::vector<std::string>* problems) {
   }
 }
 
-std::unique_ptr<Repository::Packer> Repository::take_packer(BlobType type) {
+Repository::Packer Repository::new_packer(BlobType type) {
+  Packer p;
+  p.type = type;
   {
-    std::lock_guard<std::mutex> lock(packers_mu_);
-    for (auto it = idle_packers_.begin(); it != idle_packers_.end(); ++it) {
-      if ((*it)->type == type) {
-        auto p = std::move(*it);
-        idle_packers_.erase(it);
-        return p;
-      }
+    std::lock_guard<std::mutex> lock(spare_mu_);
+    if (!spare_buffers_.empty()) {
+      p.buf = std::move(spare_buffers_.back());
+      spare_buffers_.pop_back();
     }
   }
-  auto p = std::make_unique<Packer>();
-  p->type = type;
-  p->buf = pack_preamble();
+  p.buf.clear();
+  p.buf.reserve(config_.pack_size + config_.chunker.max_size + 1024 * 1024);
+  append(p.buf, pack_preamble());
   return p;
-}
-
-void Repository::return_packer(std::unique_ptr<Packer> p) {
-  std::lock_guard<std::mutex> lock(packers_mu_);
-  idle_packers_.push_back(std::move(p));
 }
 
 bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, bool force) {
@@ -157,23 +151,34 @@ bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, 
   try {
     thread_local EncodedBlob enc;
     encode_blob(*aead_, id, type, plaintext, config_.compression_level, enc);
-    auto p = take_packer(type);
-    PackEntry e;
-    e.id = id;
-    e.type = type;
-    e.flags = enc.flags;
-    e.offset = static_cast<uint32_t>(p->buf.size());
-    e.stored_len = static_cast<uint32_t>(enc.sealed.size());
-    e.raw_len = static_cast<uint32_t>(plaintext.size());
-    append(p->buf, enc.sealed);
-    p->entries.push_back(e);
+    std::optional<Packer> full;
+    {
+      int t = static_cast<int>(type);
+      std::lock_guard<std::mutex> lock(packers_mu_[t]);
+      if (!open_packs_[t]) open_packs_[t] = new_packer(type);
+      Packer& p = *open_packs_[t];
+      PackEntry e;
+      e.id = id;
+      e.type = type;
+      e.flags = enc.flags;
+      e.offset = static_cast<uint32_t>(p.buf.size());
+      e.stored_len = static_cast<uint32_t>(enc.sealed.size());
+      e.raw_len = static_cast<uint32_t>(plaintext.size());
+      append(p.buf, enc.sealed);
+      p.entries.push_back(e);
+      if (p.buf.size() >= config_.pack_size) {
+        full = std::move(open_packs_[t]);
+        open_packs_[t].reset();
+      }
+    }
     stats_.blobs_added++;
     stats_.raw_bytes_added += plaintext.size();
-    if (p->buf.size() >= config_.pack_size) {
-      write_pack(*p);
+    if (full) {
+      write_pack(*full);
+      std::lock_guard<std::mutex> lock(spare_mu_);
+      if (spare_buffers_.size() < 2) spare_buffers_.push_back(std::move(full->buf));
       write_pending_index(false);
     }
-    return_packer(std::move(p));
   } catch (...) {
     index_->unreserve(id);
     throw;
@@ -197,8 +202,6 @@ void Repository::write_pack(Packer& p) {
     unindexed_packs_.push_back(IndexedPack{id, std::move(p.entries)});
   }
   p.entries.clear();
-  p.buf.clear();
-  append(p.buf, pack_preamble());
 }
 
 void Repository::write_pending_index(bool force) {
@@ -218,12 +221,15 @@ std::string Repository::write_index_file(const std::vector<IndexedPack>& packs) 
 }
 
 void Repository::flush() {
-  std::vector<std::unique_ptr<Packer>> packers;
-  {
-    std::lock_guard<std::mutex> lock(packers_mu_);
-    packers.swap(idle_packers_);
+  for (int t = 0; t < 2; ++t) {
+    std::optional<Packer> p;
+    {
+      std::lock_guard<std::mutex> lock(packers_mu_[t]);
+      p = std::move(open_packs_[t]);
+      open_packs_[t].reset();
+    }
+    if (p) write_pack(*p);
   }
-  for (auto& p : packers) write_pack(*p);
   write_pending_index(true);
 }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -93,8 +94,7 @@ class Repository {
     std::vector<PackEntry> entries;
   };
   Repository() = default;
-  std::unique_ptr<Packer> take_packer(BlobType type);
-  void return_packer(std::unique_ptr<Packer> p);
+  Packer new_packer(BlobType type);
   void write_pack(Packer& p);
   void write_pending_index(bool force);
 
@@ -109,8 +109,13 @@ class Repository {
   std::unique_ptr<MasterIndex> index_ = std::make_unique<MasterIndex>();
   std::vector<std::string> index_files_;
 
-  std::mutex packers_mu_;
-  std::vector<std::unique_ptr<Packer>> idle_packers_;
+  // One open pack per blob type; appends are short memcpys under its mutex, and a
+  // full pack is swapped out and written outside the lock, so memory stays at about
+  // two pack buffers per type whatever the data size.
+  std::mutex packers_mu_[2];
+  std::optional<Packer> open_packs_[2];
+  std::mutex spare_mu_;
+  std::vector<Bytes> spare_buffers_;
   std::mutex pending_mu_;
   std::vector<IndexedPack> unindexed_packs_;
   WriteStats stats_;

@@ -145,20 +145,25 @@ void Archiver::submit_chunk(const uint8_t* data, size_t n, PendingEntry& entry) 
   }
   budget_.acquire(n);
   auto buf = std::make_shared<Bytes>(data, data + n);
-  auto fut = pool_.submit([this, buf]() -> BlobId {
-    BlobId id = repo_.blob_id(*buf);
+  // The task's closure lives as long as its future: drop the data as soon as it
+  // is stored, or every chunk of the backup would stay in memory.
+  auto fut = pool_.submit([this, buf]() mutable -> BlobId {
+    size_t size = buf->size();
     try {
+      BlobId id = repo_.blob_id(*buf);
       repo_.save_blob(BlobType::data, id, *buf);
+      buf.reset();
+      budget_.release(size);
+      return id;
     } catch (...) {
+      buf.reset();
       {
         std::lock_guard<std::mutex> lock(failure_mu_);
         if (!failure_) failure_ = std::current_exception();
       }
-      budget_.release(buf->size());
+      budget_.release(size);
       throw;
     }
-    budget_.release(buf->size());
-    return id;
   });
   entry.chunks.push_back(fut.share());
 }
