@@ -59,7 +59,7 @@ SNAP="$(field snapshot_id)"
 NEW="$(field files_new)"; CHANGED="$(field files_changed)"; UNCHANGED="$(field files_unchanged)"
 BYTES_READ="$(field bytes_read)"; BYTES_ADDED="$(field bytes_added)"
 echo "   snapshot ${SNAP:0:8}: $NEW new, $CHANGED changed, $UNCHANGED unchanged files;" \
-     "read $(human "$BYTES_READ"), stored $(human "$BYTES_ADDED") new"
+     "read $(human "$BYTES_READ"), added $(human "$BYTES_ADDED") of new data"
 
 # 3. list ---------------------------------------------------------------------------
 step "3. Snapshots in the repository"
@@ -95,7 +95,7 @@ strata stats | sed 's/^/   /'
 
 if [ "$NSNAPS" -gt 1 ]; then
   echo
-  echo "Snapshot number $NSNAPS stored only $(human "$BYTES_ADDED") ($BYTES_ADDED bytes) new;" \
+  echo "Snapshot number $NSNAPS added only $(human "$BYTES_ADDED") ($BYTES_ADDED bytes) of new data;" \
        "$UNCHANGED files unchanged - unchanged data is never stored twice."
 else
   echo
