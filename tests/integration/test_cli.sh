@@ -459,8 +459,14 @@ EOF2
 done
 expect_exit 0 st snapshots --json
 cp "$WORK/out" "$W/snaps5.json"
-[ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$W/snaps5.json")" = 5 ] \
-  || fail "expected 5 snapshots"
+python3 - "$W/snaps5.json" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+if len(s) != 5:
+    sys.exit(f"expected 5 snapshots, got {len(s)}")
+if [x["time"] for x in s] != sorted(x["time"] for x in s):
+    sys.exit("snapshots --json is not ordered oldest first")
+EOF
 expect_exit 0 st forget --keep-last 2 --dry-run
 cp "$WORK/out" "$W/dry.txt"; cat "$WORK/err" >>"$W/dry.txt"
 python3 - "$W/snaps5.json" "$W/dry.txt" <<'EOF'
