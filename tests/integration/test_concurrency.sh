@@ -32,6 +32,12 @@ if len(ids) != 1:
 print(ids[0])' "$1"
 }
 
+dur() { python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    if l.strip() and json.loads(l).get("message_type") == "summary":
+        print(json.loads(l).get("duration_seconds"))' "$1"; }
+
 restore_compare() {  # restore_compare SNAP TREE_DIR_OR_MANIFEST SRC_PATH WHAT
   local rc=0
   rm -rf "$WORK/rst"
@@ -42,11 +48,12 @@ restore_compare() {  # restore_compare SNAP TREE_DIR_OR_MANIFEST SRC_PATH WHAT
 }
 
 # parallel_backups ROUND: back up A and B at the same time
-parallel_backups() {
-  local pa pb ra=0 rb=0
-  ( exec "$STRATA" --key-file "$KEYFILE" backup --json "$A" >"$WORK/a$1.json" 2>"$WORK/a$1.err" ) &
+parallel_backups() {  # parallel_backups ROUND [backup options]
+  local pa pb ra=0 rb=0 round=$1; shift
+  set -- "$round" "$@"
+  ( shift; exec "$STRATA" --key-file "$KEYFILE" backup --json "$@" "$A" >"$WORK/a$round.json" 2>"$WORK/a$round.err" ) &
   pa=$!; BG_PIDS+=("$pa")
-  ( exec "$STRATA" --key-file "$KEYFILE" backup --json "$B" >"$WORK/b$1.json" 2>"$WORK/b$1.err" ) &
+  ( shift; exec "$STRATA" --key-file "$KEYFILE" backup --json "$@" "$B" >"$WORK/b$round.json" 2>"$WORK/b$round.err" ) &
   pb=$!; BG_PIDS+=("$pb")
   wait "$pa" || ra=$?
   wait "$pb" || rb=$?
@@ -56,6 +63,7 @@ parallel_backups() {
     fail "round $1: concurrent backups exited $ra (A) and $rb (B), expected 0 and 0"
   fi
   SA=$(summary_id "$WORK/a$1.json"); SB=$(summary_id "$WORK/b$1.json")
+  note "round $1: backup A took $(dur "$WORK/a$1.json") s, backup B $(dur "$WORK/b$1.json") s"
   [ "$SA" != "$SB" ] || fail "round $1: both backups report the same snapshot id $SA"
 }
 
@@ -89,16 +97,25 @@ for root in sys.argv[1:]:
 EOF
 parallel_backups 2
 SA2=$SA; SB2=$SB
+python3 "$CMP" --save-manifest "$A" "$WORK/A2.json"
+python3 "$CMP" --save-manifest "$B" "$WORK/B2.json"
+
+note "round 3: two concurrent backups --force (every file re-read, all blobs already stored)"
+echo "round 3" >"$A/round3.txt"; echo "round 3" >"$B/round3.txt"
+parallel_backups 3 --force
+SA3=$SA; SB3=$SB
 
 n=$(st snapshots --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
-[ "$n" = 4 ] || fail "expected 4 snapshots after two rounds of two backups, snapshots --json lists $n"
+[ "$n" = 6 ] || fail "expected 6 snapshots after three rounds of two backups, snapshots --json lists $n"
 note "check --read-data"
 expect_exit 0 st check --read-data
-note "restore all four snapshots"
+note "restore all six snapshots"
 restore_compare "$SA1" "$WORK/A1.json" "$A" "tree A, round 1"
 restore_compare "$SB1" "$WORK/B1.json" "$B" "tree B, round 1"
-restore_compare "$SA2" "$A" "$A" "tree A, round 2"
-restore_compare "$SB2" "$B" "$B" "tree B, round 2"
+restore_compare "$SA2" "$WORK/A2.json" "$A" "tree A, round 2"
+restore_compare "$SB2" "$WORK/B2.json" "$B" "tree B, round 2"
+restore_compare "$SA3" "$A" "$A" "tree A, round 3"
+restore_compare "$SB3" "$B" "$B" "tree B, round 3"
 
 # ---- 2. a live lock blocks prune -------------------------------------------------------
 # The long-running backup reads standard input from a fifo that this script feeds: it
@@ -129,13 +146,15 @@ EOF
       <"$WORK/fifo" >"$WORK/stdin_backup.json" 2>"$WORK/stdin_backup.err" ) &
   BACKUP_PID=$!; BG_PIDS+=("$BACKUP_PID")
   # wait until the backup has created something in the repository (its lock)
-  local i
+  local i new
   for ((i = 0; i < 200; i++)); do
     kill -0 "$BACKUP_PID" 2>/dev/null || { cat "$WORK/stdin_backup.err" >&2; fail "backup --stdin ended early"; }
     { find "$REPO" -type f 2>/dev/null || true; } | sort >"$WORK/repo_files_now"
-    if ! cmp -s "$WORK/repo_files_before" "$WORK/repo_files_now"; then
-      note "backup --stdin (pid $BACKUP_PID) created: $(comm -13 "$WORK/repo_files_before" "$WORK/repo_files_now" | sed "s|$REPO/||" | tr '\n' ' ')"
-      sleep 0.3
+    # a new file that is not a temporary one (.tmp*, *.tmp) is taken to be the lock
+    new=$(comm -13 "$WORK/repo_files_before" "$WORK/repo_files_now" | grep -v -e '/\.tmp[^/]*$' -e '\.tmp$' || true)
+    if [ -n "$new" ]; then
+      note "backup --stdin (pid $BACKUP_PID) created: $(echo "$new" | sed "s|$REPO/||" | tr '\n' ' ')"
+      sleep 0.2
       return 0
     fi
     sleep 0.1
@@ -151,6 +170,12 @@ grep -qi lock "$WORK/err" || { cat "$WORK/err" >&2; fail "prune blocked by a loc
 grep -qw "$BACKUP_PID" "$WORK/err" || { cat "$WORK/err" >&2; fail "prune blocked by a lock: message does not name the holder's pid $BACKUP_PID"; }
 grep -qF "$HOST" "$WORK/err" || { cat "$WORK/err" >&2; fail "prune blocked by a lock: message does not name the holder's host $HOST"; }
 note "prune's message: $(head -c 300 "$WORK/err")"
+
+note "shared locks: check and another backup run while the backup holds its lock"
+expect_exit 0 st check
+mkdir -p "$WORK/small"; echo "small tree" >"$WORK/small/f"
+expect_exit 0 st backup --quiet "$WORK/small"
+kill -0 "$BACKUP_PID" 2>/dev/null || fail "the backup ended while the lock test ran"
 
 note "unlock must not remove a live lock"
 expect_exit 0 st unlock
@@ -195,6 +220,6 @@ expect_exit 0 st unlock
 expect_exit 0 st prune
 expect_exit 0 st check
 # nothing the killed backup left behind may disturb the other snapshots
-restore_compare "$SA2" "$A" "$A" "tree A, after the stale-lock prune"
+restore_compare "$SA3" "$A" "$A" "tree A, after the stale-lock prune"
 expect_exit 0 st check --read-data
 echo "PASS: $(basename "$0")" >&2

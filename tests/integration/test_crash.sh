@@ -100,11 +100,11 @@ forget_keep_last_1() {  # forget_keep_last_1 WHAT: only the newest snapshot stay
   [ "${#ALIVE[@]}" = 1 ] || fail "$1: forget --keep-last 1 left ${#ALIVE[@]} snapshots"
 }
 
-complete_backup() {  # complete_backup WHAT
-  local rc=0 id
-  st backup --json "$SRC" >"$WORK/cb.out" 2>"$WORK/cb.err" || rc=$?
+complete_backup() {  # complete_backup WHAT [backup options]
+  local rc=0 id what=$1; shift
+  st backup --json "$@" "$SRC" >"$WORK/cb.out" 2>"$WORK/cb.err" || rc=$?
   if [ "$rc" != 0 ]; then
-    cat "$WORK/cb.err" >&2; fail "backup ($1) exited $rc"
+    cat "$WORK/cb.err" >&2; fail "backup ($what) exited $rc"
   fi
   id=$(python3 -c '
 import json, sys
@@ -113,9 +113,9 @@ for l in open(sys.argv[1]):
         o = json.loads(l)
         if o.get("message_type") == "summary":
             print(o["snapshot_id"])' "$WORK/cb.out")
-  [[ "$id" =~ ^[0-9a-f]{64}$ ]] || fail "backup ($1): no snapshot_id in the --json summary"
-  reconcile "$1"
-  [ "${MANIFEST[$id]}" = "$WORK/state$STATE.json" ] || fail "backup ($1): snapshot $id was already known"
+  [[ "$id" =~ ^[0-9a-f]{64}$ ]] || fail "backup ($what): no snapshot_id in the --json summary"
+  reconcile "$what"
+  [ "${MANIFEST[$id]}" = "$WORK/state$STATE.json" ] || fail "backup ($what): snapshot $id was already known"
   ALIVE[$id]=1
 }
 
@@ -168,10 +168,13 @@ python3 "$MAKE_TREE" --profile bulk --size-mib "$CRASH_TREE_MIB" --seed 7 "$SRC"
 init_repo
 
 save_state
-t0=$(now_ms)
 complete_backup "initial backup"
-BACKUP_MS=$(($(now_ms) - t0))
-note "initial backup took ${BACKUP_MS} ms"
+# reference durations on this machine, so that the kill times fall inside the runs
+mutate; save_state
+t0=$(now_ms); complete_backup "reference incremental backup"; INCR_MS=$(($(now_ms) - t0))
+mutate; save_state
+t0=$(now_ms); complete_backup "reference backup --force" --force; FORCE_MS=$(($(now_ms) - t0))
+note "reference durations: incremental backup ${INCR_MS} ms, backup --force ${FORCE_MS} ms"
 
 # a completed forget + prune to learn how long a prune takes here
 mutate; save_state; complete_backup "backup before the reference prune"
@@ -181,11 +184,11 @@ expect_exit 0 st prune
 PRUNE_MS=$(($(now_ms) - t0))
 note "reference prune took ${PRUNE_MS} ms"
 reconcile "reference prune"
-# kill windows: backups 50-1500 ms as long as the run lasts, prunes over their duration
-BACKUP_HI=$(( BACKUP_MS * 12 / 10 < 1500 ? BACKUP_MS * 12 / 10 : 1500 ))
-[ "$BACKUP_HI" -gt 100 ] || BACKUP_HI=100
-PRUNE_HI=$(( PRUNE_MS * 12 / 10 + 50 ))
-[ "$PRUNE_HI" -le 1500 ] || PRUNE_HI=1500
+# kill windows: from 50 ms (20 ms for prunes) to a little past the reference duration
+# of that kind of run, at most 1500 ms
+window() { local w=$(($1 * 11 / 10 + 30)); echo $((w < 1500 ? w : 1500)); }
+INCR_HI=$(window "$INCR_MS"); FORCE_HI=$(window "$FORCE_MS"); PRUNE_HI=$(window "$PRUNE_MS")
+note "kill windows: incremental backup 50-$INCR_HI ms, backup --force 50-$FORCE_HI ms, prune 20-$PRUNE_HI ms"
 
 for ((t = 1; t <= TRIALS; t++)); do
   if ((t % 3 == 0)); then
@@ -202,9 +205,11 @@ for ((t = 1; t <= TRIALS; t++)); do
   else
     # ---- backup trial ----------------------------------------------------------------
     mutate; save_state
-    force=()
-    if ((t % 4 != 1)); then force=(--force); fi
-    killed_run "trial $t: backup ${force[*]}" 50 "$BACKUP_HI" backup "${force[@]}" "$SRC"
+    if ((t % 4 != 1)); then
+      killed_run "trial $t: backup --force" 50 "$FORCE_HI" backup --force "$SRC"
+    else
+      killed_run "trial $t: backup" 50 "$INCR_HI" backup "$SRC"
+    fi
     after_kill "trial $t (backup)"
     reconcile "trial $t (killed backup)"
     if ((t % 2 == 1)); then
