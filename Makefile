@@ -5,6 +5,7 @@ FUZZ_DIR ?= build-fuzz
 JOBS ?= $(shell nproc)
 WERROR ?= ON
 
+# WERROR=ON (default) makes every warning an error, as in CI.
 .PHONY: all build deps run test test-fast test-slow fuzz bench clean
 
 all: build
@@ -18,7 +19,9 @@ $(BUILD_DIR)/build.ninja:
 build: deps $(BUILD_DIR)/build.ninja
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
+# The quick start only needs the binary, not the test programs.
+run: deps $(BUILD_DIR)/build.ninja
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target strata
 	@bash scripts/demo.sh $(BUILD_DIR)/strata
 
 # Unit tests + integration tests + a short fuzz run of each parser.

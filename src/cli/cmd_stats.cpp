@@ -16,10 +16,15 @@ void register_stats(CLI::App& app, GlobalOptions& g, int& exit_code) {
     auto snaps = repo::load_snapshots(*repo);
     uint64_t logical = 0;
     for (const auto& s : snaps) logical += s.summary.bytes_total;
-    uint64_t raw = 0, data_blobs = 0, tree_blobs = 0;
+    uint64_t raw = 0, raw_all = 0, data_blobs = 0, tree_blobs = 0;
     repo->index().for_each([&](const repo::BlobId&, const repo::BlobLocation& loc) {
-      raw += loc.raw_len;
-      (loc.type == repo::BlobType::data ? data_blobs : tree_blobs)++;
+      raw_all += loc.raw_len;
+      if (loc.type == repo::BlobType::data) {
+        raw += loc.raw_len;
+        data_blobs++;
+      } else {
+        tree_blobs++;
+      }
     });
     uint64_t stored = 0, packs = 0;
     for (const auto& o : repo->backend().list("data")) {
@@ -27,10 +32,10 @@ void register_stats(CLI::App& app, GlobalOptions& g, int& exit_code) {
       packs++;
     }
     double dedup = raw ? static_cast<double>(logical) / static_cast<double>(raw) : 0;
-    double compression = stored ? static_cast<double>(raw) / static_cast<double>(stored) : 0;
+    double compression = stored ? static_cast<double>(raw_all) / static_cast<double>(stored) : 0;
     if (g.json) {
       nlohmann::json j = {{"snapshots", snaps.size()},   {"logical_size", logical},
-                          {"unique_size", raw},          {"stored_size", stored},
+                          {"unique_size", raw},          {"unique_size_with_trees", raw_all},          {"stored_size", stored},
                           {"dedup_ratio", dedup},        {"compression_ratio", compression},
                           {"packs", packs},              {"data_blobs", data_blobs},
                           {"tree_blobs", tree_blobs},    {"index_files", repo->loaded_index_files().size()}};
@@ -38,7 +43,7 @@ void register_stats(CLI::App& app, GlobalOptions& g, int& exit_code) {
     } else {
       std::printf("Snapshots:          %zu\n", snaps.size());
       std::printf("Logical size:       %s (all files of all snapshots)\n", format_bytes(logical).c_str());
-      std::printf("Unique data:        %s (after deduplication)\n", format_bytes(raw).c_str());
+      std::printf("Unique data:        %s (file data after deduplication)\n", format_bytes(raw).c_str());
       std::printf("Stored size:        %s (after compression and encryption)\n", format_bytes(stored).c_str());
       std::printf("Dedup ratio:        %.2fx\n", dedup);
       std::printf("Compression ratio:  %.2fx\n", compression);
