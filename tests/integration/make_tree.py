@@ -12,7 +12,8 @@ Profiles
         relative / absolute / dangling symlinks, a hard-linked group of 3 names
         (the first name in traversal order lies outside the other names' subtree)
         and a pair, unicode / odd / non-UTF-8 names, a 40-level deep path,
-        mode 0000 file (root only) and a 0500 dir, user.* xattrs, a fifo,
+        mode 0000 file (root only) and a 0500 dir, setuid/setgid files, setgid and
+        sticky dirs, a 5 GiB sparse file (data past 4 GiB), user.* xattrs, a fifo,
         varied ns mtimes (pre-1970, far future, ns fractions), files owned by
         1234:5678 (root only), an empty dir.
   bulk  --size-mib MiB (default 200) of random data in a mix of file sizes plus a
@@ -198,6 +199,9 @@ class Maker:
                          (GIB + 12345, MIB)])          # trailing hole to 1.5 GiB
             self.sparse("sparse/tail_data.img", 64 * MIB,
                         [(64 * MIB - 512 * KIB, 512 * KIB)])  # leading hole
+            # beyond 4 GiB: 64-bit offsets; data right after 4 GiB and in the last byte
+            self.sparse("sparse/huge_5g.img", 5 * GIB + 1,
+                        [(4 * GIB + 7, MIB), (5 * GIB, 1)])
 
         # symlinks
         os.makedirs(self.p("links"), exist_ok=True)
@@ -253,6 +257,11 @@ class Maker:
         self.write("perms/ro_dir/inside.txt", b"inside a 0500 dir\n")
         self.write("perms/ro_dir/sub/deeper.txt", b"deeper\n")
         self.write("perms/mode0400", b"read only\n", 0o400)
+        # special mode bits (a restore that chmods before chown loses setuid/setgid)
+        self.write("perms/setuid_exec", b"#!/bin/sh\n", 0o4755)
+        self.write("perms/setgid_exec", b"#!/bin/sh\n", 0o2750)
+        self.write("perms/setgid_dir/f", b"in a setgid dir\n")
+        self.write("perms/sticky_dir/f", b"in a sticky dir\n")
 
         # xattrs
         self.write("xattr/file_with_xattrs", b"has xattrs\n")
@@ -288,7 +297,12 @@ class Maker:
 
         self.mkdir("empty_dir")
 
+        if IS_ROOT:
+            os.chown(self.p("perms/setuid_exec"), 1234, 5678)
+            os.chmod(self.p("perms/setuid_exec"), 0o4755)   # chown cleared the bit
         # modes that would block our own writes are applied last
+        os.chmod(self.p("perms/setgid_dir"), 0o2775)
+        os.chmod(self.p("perms/sticky_dir"), 0o1777)
         os.chmod(self.p("perms/ro_dir/sub"), 0o700)
         os.chmod(self.p("perms/ro_dir"), 0o500)
         self.set_all_mtimes()

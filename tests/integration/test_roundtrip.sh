@@ -150,11 +150,26 @@ a2=$(summary_field "$WORK/b2.json" bytes_added)
 r2=$(summary_field "$WORK/b2.json" bytes_read)
 [ "$r2" -lt 1048576 ] || note "NOTE: backup 2 of an unchanged tree reports bytes_read=$r2 (unchanged files re-read?)"
 
-# ---- backup 3: one changed, one added, one removed ------------------------------
-note "backup 3 (one file changed, one added, one removed)"
+# ---- backup 3: changed, added, removed files --------------------------------------
+note "backup 3 (one file appended to, one rewritten with size and mtime kept, one added, one removed, metadata changes)"
 echo "appended line" >>"$SRC/files/small.txt"
+# same size, same mtime, different content: only ctime (and content) tell
+python3 - "$SRC/files/4k.bin" <<'EOF'
+import os, sys
+p = sys.argv[1]
+st = os.stat(p)
+with open(p, "r+b") as f:
+    f.seek(1000)
+    b = f.read(1)
+    f.seek(1000)
+    f.write(bytes([b[0] ^ 0xff]))
+os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+EOF
 python3 -c 'import os,sys; open(sys.argv[1],"wb").write(os.urandom(100*1024+3))' "$SRC/files/new_file.bin"
 rm "$SRC/files/one"
+chmod 0600 "$SRC/files/mode0604"                                   # metadata only
+python3 -c 'import os,sys; os.setxattr(sys.argv[1], "user.added", b"later")' "$SRC/xattr/no_xattrs" \
+  || note "cannot set xattrs here"
 python3 "$CMP" --save-manifest "$SRC" "$WORK/m3.json"
 backup_json "$WORK/b3.json" "$SRC"
 S3=$(summary_field "$WORK/b3.json" snapshot_id)
@@ -164,8 +179,8 @@ u3=$(summary_field "$WORK/b3.json" files_unchanged)
 a3=$(summary_field "$WORK/b3.json" bytes_added)
 note "backup 3 summary: new=$n3 changed=$c3 unchanged=$u3 bytes_added=$a3 (backup 2: unchanged=$u2)"
 [ "$n3" = 1 ] || check_fail "backup 3: files_new=$n3, expected 1 (files/new_file.bin)"
-[ "$c3" -ge 1 ] || check_fail "backup 3: files_changed=$c3, expected >= 1 (files/small.txt)"
-[ "$c3" = 1 ] || note "NOTE: backup 3 files_changed=$c3 (1 regular file changed; directories counted?)"
+[ "$c3" -ge 2 ] || check_fail "backup 3: files_changed=$c3, expected >= 2 (files/small.txt, files/4k.bin)"
+[ "$c3" -le 4 ] || check_fail "backup 3: files_changed=$c3, expected <= 4 (2 contents, 2 metadata changes)"
 [ "$a3" -lt $((5 * 1048576)) ] || check_fail "backup 3 added $a3 bytes for ~100 KiB of changes"
 [ "$S3" != "$S2" ] || check_fail "backup 3 returned the id of backup 2"
 
@@ -341,7 +356,8 @@ sys.exit(1 if bad else 0)
 EOF
 }
 note "diff"
-diff_check "$S2" "$S3" "+ $SRC/files/new_file.bin" "- $SRC/files/one" "M $SRC/files/small.txt"
+diff_check "$S2" "$S3" "+ $SRC/files/new_file.bin" "- $SRC/files/one" "M $SRC/files/small.txt" \
+  "M $SRC/files/4k.bin" "U $SRC/files/mode0604" "U $SRC/xattr/no_xattrs"
 diff_check "$S1" "$S2"
 
 # ---- restore --include -------------------------------------------------------------
