@@ -11,6 +11,7 @@
 #include "repo/lock.h"
 #include "repo/snapshot.h"
 #include "source/fs_backup.h"
+#include "source/fs_scan.h"
 
 namespace strata::cli {
 
@@ -115,7 +116,11 @@ void register_backup(CLI::App& app, GlobalOptions& g, int& exit_code) {
     ProgressCounters progress;
     source::BackupResult result;
     {
-      ProgressReporter reporter(progress_mode(g, true), "backup", progress);
+      ProgressMode mode = progress_mode(g, true);
+      std::unique_ptr<source::TreeScanner> scanner;
+      if (mode != ProgressMode::none && !a->from_stdin)
+        scanner = std::make_unique<source::TreeScanner>(abs, a->excludes, a->one_file_system, progress);
+      ProgressReporter reporter(mode, "backup", progress);
       if (a->from_stdin) result = source::backup_stream(*repo, STDIN_FILENO, a->stdin_name, opts, progress);
       else result = source::backup_paths(*repo, opts, progress);
     }
