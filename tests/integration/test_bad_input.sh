@@ -222,6 +222,11 @@ if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=8m tmpfs "$MNT" 2>/dev/null; the
   mkfiles "$W/fsmall2" t.bin:1000000
   expect_exit 0 fs backup --quiet "$W/fsmall2"
   expect_exit 0 fs check
+  # disk full on the restore side: exit 14 with the same clear message
+  expect_exit 0 "$STRATA" --repo "$W/bigrepo" init --generate-key-file "$W/bigkey" --quiet
+  expect_exit 0 "$STRATA" --repo "$W/bigrepo" --key-file "$W/bigkey" backup --quiet "$W/fbig"
+  expect_exit 14 "$STRATA" --repo "$W/bigrepo" --key-file "$W/bigkey" restore latest --target "$MNT/restore"
+  grep -Eqi 'disk full|no space left' "$WORK/err" || { cat "$WORK/err" >&2; fail "restore disk-full error does not say 'disk full' / 'No space left'"; }
   df -k "$MNT" >&2
 else
   echo "SKIP tmpfs (cannot mount a tmpfs here; disk-full case not run)"

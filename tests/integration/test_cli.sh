@@ -395,6 +395,9 @@ def walk(o, pre=""):
 walk(st)
 def field(*words, exclude=()):
     c = [k for k in flat if all(w in k for w in words) and not any(x in k for x in exclude)]
+    if len(c) > 1:  # e.g. unique_size and unique_size_with_trees: take the plain one
+        c.sort(key=len)
+        c = c[:1] if len(c[0]) < len(c[1]) else c
     if len(c) != 1:
         sys.exit(f"stats --json: cannot find exactly one field with {words} (candidates {c}) in {json.dumps(st)}")
     return flat[c[0]]
