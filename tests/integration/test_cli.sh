@@ -434,7 +434,7 @@ if errs:
 EOF
 
 # ---------------------------------------------------------------------------------
-note "forget --keep-last 2 (--dry-run first), prune, check --read-data, restore"
+note "forget --keep-last 2 (--dry-run first; per host/dataset/paths group), prune, check --read-data, restore"
 export STRATA_REPOSITORY="$W/repo-forget"
 KEYFILE="$W/key-forget"
 expect_exit 0 init_repo
@@ -470,9 +470,16 @@ if len(s) != 5:
 if [x["time"] for x in s] != sorted(x["time"] for x in s):
     sys.exit("snapshots --json is not ordered oldest first")
 EOF
+# two more groups: other paths, and the same paths in another dataset; each holds one
+# snapshot, which --keep-last 2 keeps
+mkfiles "$W/fother" o.txt:1000:t
+expect_exit 0 st backup --quiet "$W/fother"
+expect_exit 0 st backup --quiet --dataset db "$F"
+expect_exit 0 st snapshots --json
+cp "$WORK/out" "$W/snaps7.json"
 expect_exit 0 st forget --keep-last 2 --dry-run
 cp "$WORK/out" "$W/dry.txt"; cat "$WORK/err" >>"$W/dry.txt"
-python3 - "$W/snaps5.json" "$W/dry.txt" <<'EOF'
+python3 - "$W/snaps7.json" "$W/dry.txt" <<'EOF'
 import json, re, sys
 snaps = json.load(open(sys.argv[1]))
 text = open(sys.argv[2]).read()
@@ -499,16 +506,29 @@ if "last" not in text.lower():
     sys.exit(f"forget --dry-run does not name the rule ('last') that keeps snapshots:\n{text}")
 EOF
 expect_exit 0 st snapshots --json
-cmp -s "$WORK/out" "$W/snaps5.json" || fail "forget --dry-run changed the snapshot list"
+cmp -s "$WORK/out" "$W/snaps7.json" || fail "forget --dry-run changed the snapshot list"
 expect_exit 0 st forget --keep-last 2
 expect_exit 0 st snapshots --json
-python3 - "$W/snaps5.json" "$WORK/out" <<'EOF'
+python3 - "$W/snaps7.json" "$WORK/out" <<'EOF'
 import json, sys
 before = [s["id"] for s in json.load(open(sys.argv[1]))]
 after = [s["id"] for s in json.load(open(sys.argv[2]))]
 if after != before[3:]:
-    sys.exit(f"forget --keep-last 2 left {after}, expected the two newest {before[3:]}")
+    sys.exit(f"forget --keep-last 2 left {after}, expected the two newest of {before[:5]} and the "
+             f"single snapshots of the other two groups {before[5:]}")
 EOF
+# direct removal by id prefix
+OTHER=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[5]["id"])' "$W/snaps7.json")
+DB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[6]["id"])' "$W/snaps7.json")
+expect_exit 0 st forget "${OTHER:0:8}" "$DB"
+snap_ids >"$W/ids"
+! grep -q "$OTHER\|$DB" "$W/ids" || fail "forget ${OTHER:0:8} $DB did not remove them"
+[ "$(wc -l <"$W/ids")" = 2 ] || fail "forget by id removed the wrong snapshots: $(cat "$W/ids")"
+# prune --dry-run changes nothing
+find "$STRATA_REPOSITORY" -type f ! -path '*/locks/*' | sort >"$W/files-before"
+expect_exit 0 st prune --dry-run
+find "$STRATA_REPOSITORY" -type f ! -path '*/locks/*' | sort >"$W/files-after"
+cmp -s "$W/files-before" "$W/files-after" || fail "prune --dry-run changed the repository"
 before=$(find "$STRATA_REPOSITORY/data" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
 expect_exit 0 st prune
 after=$(find "$STRATA_REPOSITORY/data" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
@@ -523,6 +543,7 @@ for id in $(snap_ids); do
   n=$((n + 1))
 done
 [ "$n" = 6 ] || fail "expected 2 snapshots after prune"
+expect_exit 0 st check --read-data-subset 50%
 
 # ---------------------------------------------------------------------------------
 note "key slots: add, list, passwd, remove"
