@@ -93,11 +93,11 @@ STRATA_PASSWORD="right passphrase" expect_exit 0 "$STRATA" --repo "$W/pw-repo" s
 STRATA_PASSWORD_FILE="$W/pw" expect_exit 0 "$STRATA" --repo "$W/pw-repo" snapshots --json
 # no secret at all: an orderly error
 expect_fail "$STRATA" --repo "$W/pw-repo" snapshots
-# a key file that is not a key file / does not exist: an orderly error naming it
+# a key file that is not a key file (2, usage) / cannot be read (14): naming it
 echo "hello" >"$W/not-a-key"
-expect_fail "$STRATA" --key-file "$W/not-a-key" snapshots
+expect_exit 2 "$STRATA" --key-file "$W/not-a-key" snapshots
 soft expect_in "$WORK/err" "$W/not-a-key"
-expect_fail "$STRATA" --key-file "$W/missing-key" snapshots
+expect_exit 14 "$STRATA" --key-file "$W/missing-key" snapshots
 expect_in "$WORK/err" "$W/missing-key"
 
 # ---------------------------------------------------------------------------------
@@ -118,7 +118,8 @@ expect_in "$WORK/err" "$FULL"
 expect_exit 15 st forget deadbeef
 expect_in "$WORK/err" "deadbeef"
 [ "$(nsnaps st)" = 1 ] || fail "forget of an unknown snapshot changed the snapshot list"
-soft expect_exit 15 st ls latest --tag no-such-tag
+expect_exit 15 "$STRATA" --repo "$W/other-repo" --key-file "$W/other-key" ls latest   # no snapshot yet
+expect_in "$WORK/err" "latest"
 
 note "path not in the snapshot -> 15 naming it"
 expect_exit 15 st ls latest "$SRC/not-there"
@@ -127,7 +128,7 @@ expect_exit 15 st dump latest "$SRC/not-there"
 expect_in "$WORK/err" "$SRC/not-there"
 expect_exit 15 st restore latest --target "$T" --include "$SRC/not-there"
 soft expect_in "$WORK/err" "$SRC/not-there"
-expect_fail st dump latest "$SRC/sub"     # a directory has no content to dump
+expect_exit 2 st dump latest "$SRC/sub"     # a directory has no content to dump
 
 # ---------------------------------------------------------------------------------
 note "bad usage -> 2"
@@ -139,12 +140,12 @@ expect_exit 2 st check --read-data-subset 150%
 [ "$(nsnaps st)" = 1 ] || fail "a usage error changed the repository"
 
 # ---------------------------------------------------------------------------------
-note "source path that does not exist -> clear error"
-expect_fail st backup "$W/does-not-exist"
+note "source path that does not exist -> 15 naming it, no snapshot"
+expect_exit 15 st backup "$W/does-not-exist"
 expect_in "$WORK/err" "$W/does-not-exist"
-if [ "$(nsnaps st)" != 1 ]; then
-  echo "NOTE: backup of a missing source path still made a snapshot (exit was nonzero)" >&2
-fi
+expect_exit 15 st backup "$SRC" "$W/does-not-exist"
+expect_in "$WORK/err" "$W/does-not-exist"
+[ "$(nsnaps st)" = 1 ] || fail "a backup with a missing source path still made a snapshot"
 
 # ---------------------------------------------------------------------------------
 note "unreadable source file -> snapshot made, exit 3, file named on stderr"

@@ -197,6 +197,25 @@ expect_exit 13 st check
 names "${SNAPFILES[0]}"
 expect_exit 13 st check --read-data
 names "${SNAPFILES[0]}"
+# documented recovery (docs/operations.md): move the damaged snapshot object out;
+# only that snapshot is lost, the other one checks and restores
+mv "${SNAPFILES[0]}" "$W/quarantined-snapshot"
+expect_exit 0 st check
+expect_exit 0 st restore latest --target "$W/restore-snap"
+python3 - "$SRC" "$W/restore-snap" <<'EOF'
+import filecmp, os, sys
+src, target = sys.argv[1], sys.argv[2]
+n = 0
+for root, _, files in os.walk(target + src):
+    for f in files:
+        p = os.path.join(root, f)
+        r = os.path.relpath(p, target + src)
+        if not filecmp.cmp(p, os.path.join(src, r), shallow=False):
+            sys.exit(f"restore of the remaining snapshot: {r} differs")
+        n += 1
+if n < 5:
+    sys.exit(f"restore of the remaining snapshot restored only {n} files")
+EOF
 
 # ---------------------------------------------------------------------------------
 note "truncated pack (last 100 bytes cut)"
