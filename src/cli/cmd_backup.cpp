@@ -96,7 +96,7 @@ void register_backup(CLI::App& app, GlobalOptions& g, int& exit_code) {
     auto repo = open_repository(g);
     auto lock = repo::RepoLock::acquire(*repo, false, "backup");
     repo->load_index();
-    auto snaps = repo::load_snapshots(*repo);
+    auto snaps = load_snapshots_or_warn(*repo);
     source::BackupOptions opts;
     opts.paths = a->paths;
     opts.excludes = a->excludes;

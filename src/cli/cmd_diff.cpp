@@ -60,7 +60,7 @@ void register_diff(CLI::App& app, GlobalOptions& g, int& exit_code) {
     apply_environment(g);
     auto repo = open_repository(g);
     repo->load_index();
-    auto snaps = repo::load_snapshots(*repo);
+    auto snaps = load_snapshots_or_warn(*repo);
     const auto& a = repo::find_snapshot(snaps, (*refs)[0]);
     const auto& b = repo::find_snapshot(snaps, (*refs)[1]);
     size_t counts[4] = {0, 0, 0, 0};

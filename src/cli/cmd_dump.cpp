@@ -19,7 +19,7 @@ void register_dump(CLI::App& app, GlobalOptions& g, int& exit_code) {
     apply_environment(g);
     auto repo = open_repository(g);
     repo->load_index();
-    auto snaps = repo::load_snapshots(*repo);
+    auto snaps = load_snapshots_or_warn(*repo);
     const auto& snap = repo::find_snapshot(snaps, *snap_ref);
     auto node = repo::find_node(*repo, snap.tree, *path);
     if (!node) throw Error(ExitCode::not_found, "path " + *path + " not found in snapshot " + snap.id.substr(0, 8));

@@ -53,10 +53,22 @@ void register_forget(CLI::App& app, GlobalOptions& g, int& exit_code) {
     auto repo = open_repository(g);
     std::unique_ptr<repo::RepoLock> lock;
     if (!a->dry_run) lock = repo::RepoLock::acquire(*repo, true, "forget");
-    auto snaps = repo::load_snapshots(*repo);
+    auto snaps = load_snapshots_or_warn(*repo);
     std::vector<const repo::Snapshot*> remove;
+    std::vector<std::string> unreadable_ids;
     if (!a->ids.empty()) {
-      for (const auto& id : a->ids) remove.push_back(&repo::find_snapshot(snaps, id));
+      for (const auto& id : a->ids) {
+        try {
+          remove.push_back(&repo::find_snapshot(snaps, id));
+        } catch (const Error& e) {
+          // A damaged snapshot object cannot be loaded but can still be removed by id.
+          std::vector<std::string> raw;
+          for (const auto& obj : repo->list_objects(repo::ObjectKind::snapshot))
+            if (id.size() >= 4 && obj.compare(0, id.size(), id) == 0) raw.push_back(obj);
+          if (raw.size() != 1) throw;
+          unreadable_ids.push_back(raw.front());
+        }
+      }
     } else {
       std::map<std::string, std::vector<const repo::Snapshot*>> groups;
       for (const auto& s : snaps) groups[repo::snapshot_group_key(s)].push_back(&s);
@@ -85,6 +97,10 @@ void register_forget(CLI::App& app, GlobalOptions& g, int& exit_code) {
       if (!done.insert(s->id).second) continue;
       if (a->dry_run) continue;
       repo->backend().remove(repo::Repository::object_name(repo::ObjectKind::snapshot, s->id));
+    }
+    for (const auto& id : unreadable_ids) {
+      if (!done.insert(id).second || a->dry_run) continue;
+      repo->backend().remove(repo::Repository::object_name(repo::ObjectKind::snapshot, id));
     }
     say(g, std::string(a->dry_run ? "would remove " : "removed ") + std::to_string(done.size()) + " snapshot(s)");
     if (a->prune && !a->dry_run) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/key_file_io.h"
 #include "common/error.h"
 #include "common/time_util.h"
 #include "source/fs_backup.h"
@@ -20,23 +21,6 @@ struct InitArgs {
   uint32_t chunk_min = 512 * 1024, chunk_avg = 1024 * 1024, chunk_max = 8 * 1024 * 1024;
   uint32_t kdf_memory = 64 * 1024, kdf_time = 3;
 };
-
-void write_new_key_file(const std::string& path, const std::string& contents) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST)
-      throw Error(ExitCode::usage, "key file " + path + " already exists; refusing to overwrite it");
-    throw io_error("creating key file " + path, errno);
-  }
-  ssize_t n = write(fd, contents.data(), contents.size());
-  int err = errno;
-  if (n != static_cast<ssize_t>(contents.size()) || fsync(fd) != 0) {
-    close(fd);
-    unlink(path.c_str());
-    throw io_error("writing key file " + path, err);
-  }
-  close(fd);
-}
 
 crypto::SlotInfo slot_info(const std::string& label) {
   crypto::SlotInfo info;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/key_file_io.h"
 #include "common/error.h"
 #include "crypto/hash.h"
 
@@ -47,10 +48,7 @@ crypto::Secret new_secret(const std::string& password_file, const std::string& k
     contents = ss.str();
   } else {
     contents = crypto::generate_key_file();
-    std::ofstream out(key_file);
-    chmod(key_file.c_str(), 0600);
-    out << contents;
-    if (!out.flush()) throw io_error("writing key file " + key_file, errno);
+    write_new_key_file(key_file, contents);
   }
   s.key_file_bytes = crypto::parse_key_file(contents);
   return s;
@@ -84,7 +82,13 @@ void register_key(CLI::App& app, GlobalOptions& g, int& exit_code) {
     if (!g.json) std::printf("   %-12s  %-10s  %-20s  %-12s  %-16s  %s\n", "ID", "Kind", "Label", "User", "Host", "Created");
     for (const auto& o : repo->backend().list("keys")) {
       std::string id = o.name.substr(5);
-      crypto::SlotInfo info = crypto::describe_slot(to_string(repo->backend().get(o.name)));
+      crypto::SlotInfo info;
+      try {
+        info = crypto::describe_slot(to_string(repo->backend().get(o.name)));
+      } catch (const Error& e) {
+        info.kind = "malformed";
+        info.label = e.what();
+      }
       bool current = id == repo->slot_id();
       if (g.json) {
         arr.push_back({{"id", id}, {"kind", info.kind}, {"label", info.label}, {"user", info.user},
@@ -146,6 +150,10 @@ void register_key(CLI::App& app, GlobalOptions& g, int& exit_code) {
   passwd->callback([&g, &exit_code, a] {
     apply_environment(g);
     auto repo = open_repository(g);
+    if (crypto::describe_slot(to_string(repo->backend().get("keys/" + repo->slot_id()))).kind != "passphrase")
+      throw Error(ExitCode::usage,
+                  "key passwd replaces the passphrase slot in use, but this repository was opened with a key "
+                  "file; use 'strata key add --new-password-file' instead");
     crypto::Secret s = new_secret(a->new_password_file, "");
     crypto::Argon2Params kdf;
     kdf.memory_kib = a->kdf_memory;

@@ -28,7 +28,7 @@ void register_ls(CLI::App& app, GlobalOptions& g, int& exit_code) {
     apply_environment(g);
     auto repo = open_repository(g);
     repo->load_index();
-    auto snaps = repo::load_snapshots(*repo);
+    auto snaps = load_snapshots_or_warn(*repo);
     const auto& snap = repo::find_snapshot(snaps, *snap_ref);
     std::string prefix = repo::normalize_snapshot_path(*path);
     auto print = [&](const std::string& p, const repo::Node& n) {

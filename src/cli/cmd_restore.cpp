@@ -22,7 +22,7 @@ void register_restore(CLI::App& app, GlobalOptions& g, int& exit_code) {
     auto repo = open_repository(g);
     auto lock = repo::RepoLock::acquire(*repo, false, "restore");
     repo->load_index();
-    auto snaps = repo::load_snapshots(*repo);
+    auto snaps = load_snapshots_or_warn(*repo);
     const auto& snap = repo::find_snapshot(snaps, *snap_ref);
     opts->threads = g.threads;
     ProgressCounters progress;

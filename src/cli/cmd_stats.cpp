@@ -13,7 +13,7 @@ void register_stats(CLI::App& app, GlobalOptions& g, int& exit_code) {
     apply_environment(g);
     auto repo = open_repository(g);
     repo->load_index();
-    auto snaps = repo::load_snapshots(*repo);
+    auto snaps = load_snapshots_or_warn(*repo);
     uint64_t logical = 0;
     for (const auto& s : snaps) logical += s.summary.bytes_total;
     uint64_t raw = 0, raw_all = 0, data_blobs = 0, tree_blobs = 0;

@@ -21,7 +21,12 @@ void apply_environment(GlobalOptions& g) {
   if (g.repo.empty()) g.repo = env("STRATA_REPOSITORY");
   if (g.password_file.empty()) g.password_file = env("STRATA_PASSWORD_FILE");
   if (g.key_file.empty()) g.key_file = env("STRATA_KEY_FILE");
-  if (g.threads == 0 && !env("STRATA_THREADS").empty()) g.threads = static_cast<unsigned>(std::stoul(env("STRATA_THREADS")));
+  std::string threads = env("STRATA_THREADS");
+  if (g.threads == 0 && !threads.empty()) {
+    if (threads.find_first_not_of("0123456789") != std::string::npos || threads.size() > 4)
+      throw Error(ExitCode::usage, "STRATA_THREADS must be a number of threads, got '" + threads + "'");
+    g.threads = static_cast<unsigned>(std::stoul(threads));
+  }
 }
 
 static std::string read_text_file(const std::string& path, const char* what) {
@@ -70,6 +75,15 @@ ProgressMode progress_mode(const GlobalOptions& g, bool json_events) {
   if (g.json) return json_events ? ProgressMode::json : ProgressMode::none;
   if (g.quiet || !isatty(STDERR_FILENO)) return ProgressMode::none;
   return ProgressMode::terminal;
+}
+
+std::vector<repo::Snapshot> load_snapshots_or_warn(repo::Repository& repo) {
+  std::vector<std::string> problems;
+  auto snaps = repo::load_snapshots(repo, &problems);
+  for (const auto& p : problems)
+    std::fprintf(stderr, "strata: warning: skipping unreadable snapshot: %s ('strata check' for details)\n",
+                 p.c_str());
+  return snaps;
 }
 
 void say(const GlobalOptions& g, const std::string& line) {

@@ -7,6 +7,7 @@
 #include "common/progress.h"
 #include "crypto/key_slot.h"
 #include "repo/repository.h"
+#include "repo/snapshot.h"
 
 namespace strata::cli {
 
@@ -31,6 +32,10 @@ std::unique_ptr<repo::Repository> open_repository(const GlobalOptions& g);
 
 // Terminal progress line only on a TTY and without --quiet/--json.
 ProgressMode progress_mode(const GlobalOptions& g, bool json_events = false);
+
+// Loads every readable snapshot; an unreadable one is skipped with a warning on
+// stderr naming it (so one damaged object does not block restores of the others).
+std::vector<repo::Snapshot> load_snapshots_or_warn(repo::Repository& repo);
 
 // Prints to stdout unless quiet.
 void say(const GlobalOptions& g, const std::string& line);

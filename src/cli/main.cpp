@@ -8,10 +8,12 @@
 
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/interrupt.h"
 
 int main(int argc, char** argv) {
   using namespace strata;
   std::signal(SIGPIPE, SIG_IGN);
+  install_interrupt_handler();
   CLI::App app{"Strata: encrypted, deduplicated backup and disaster recovery", "strata"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION);

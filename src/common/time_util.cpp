@@ -79,6 +79,7 @@ std::optional<int64_t> parse_duration_ns(const std::string& text) {
     size_t start = i;
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
     if (start == i) return std::nullopt;
+    if (i - start > 9) return std::nullopt;  // absurd; also keeps the math in range
     int64_t v = std::stoll(text.substr(start, i - start));
     size_t ustart = i;
     while (i < text.size() && !(text[i] >= '0' && text[i] <= '9')) ++i;
@@ -92,7 +93,9 @@ std::optional<int64_t> parse_duration_ns(const std::string& text) {
     else if (unit == "min") mult = 60 * sec;
     else if (unit == "s") mult = sec;
     else return std::nullopt;
-    total += v * mult;
+    int64_t part;
+    if (__builtin_mul_overflow(v, mult, &part) || __builtin_add_overflow(total, part, &total))
+      return std::nullopt;
   }
   return total;
 }

@@ -45,6 +45,10 @@ bool parse_index(ByteView plain, std::vector<IndexedPack>& out, std::string& rea
         reason = "unknown blob type in pack " + std::to_string(i);
         return false;
       }
+      if (e.domain != 0) {  // format v1 defines key domain 0 only
+        reason = "unknown key domain in pack " + std::to_string(i);
+        return false;
+      }
       if (e.stored_len < 28 || e.offset < kPackPreambleSize) {
         reason = "impossible blob location in pack " + std::to_string(i);
         return false;

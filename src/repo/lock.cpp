@@ -11,6 +11,7 @@
 #include <random>
 
 #include "common/error.h"
+#include "common/interrupt.h"
 #include "common/time_util.h"
 #include "crypto/random.h"
 
@@ -135,6 +136,8 @@ std::unique_ptr<RepoLock> RepoLock::acquire(Repository& repo, bool exclusive,
       if (!held) {
         if (exclusive) remove_locks(repo, false);  // clean stale leftovers
         lock->refresher_ = std::thread([l = lock.get()] { l->refresh_loop(); });
+        std::string name = Repository::object_name(ObjectKind::lock, info.id);
+        lock->cleanup_id_ = add_interrupt_cleanup([&repo, name] { repo.backend().remove(name); });
         return lock;
       }
       repo.backend().remove(Repository::object_name(ObjectKind::lock, info.id));
@@ -165,6 +168,7 @@ void RepoLock::refresh_loop() {
 }
 
 RepoLock::~RepoLock() {
+  if (cleanup_id_) remove_interrupt_cleanup(cleanup_id_);
   {
     std::lock_guard<std::mutex> lk(mu_);
     stop_ = true;

@@ -50,6 +50,7 @@ class RepoLock {
   std::condition_variable cv_;
   bool stop_ = false;
   std::thread refresher_;
+  uint64_t cleanup_id_ = 0;  // interrupt cleanup that removes the lock
 };
 
 }  // namespace strata::repo

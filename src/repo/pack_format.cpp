@@ -63,6 +63,10 @@ bool parse_pack_header(ByteView plain, uint64_t data_end, std::vector<PackEntry>
       reason = "entry " + std::to_string(i) + " has unknown blob type";
       return false;
     }
+    if (e.domain != 0) {  // format v1 defines key domain 0 only
+      reason = "entry " + std::to_string(i) + " uses an unknown key domain";
+      return false;
+    }
     if (e.offset != expected_offset || e.stored_len < 28 ||
         uint64_t{e.offset} + e.stored_len > data_end) {
       reason = "entry " + std::to_string(i) + " points outside the pack's blob area";

@@ -70,12 +70,17 @@ PruneReport prune_repository(Repository& repo, const PruneOptions& options,
   std::vector<IndexedPack> kept;
   std::map<std::string, uint64_t> stored;
   for (const auto& o : repo.backend().list("data")) stored[o.name] = o.size;
-  std::unordered_set<BlobId, BlobIdHash> claimed;
+  // The one copy of a used blob that survives is the one the in-memory index
+  // resolves to (load_blob reads that copy); every other copy is garbage.
+  auto canonical = [&](const BlobId& blob, const PackId& pack) {
+    auto loc = repo.index().find(blob);
+    return loc && repo.index().pack_id(loc->pack) == pack;
+  };
   for (const auto& [id, entries] : packs) {
     uint64_t size = expected_pack_size(entries), unused_bytes = 0;
     size_t used_count = 0;
     for (const auto& e : entries) {
-      if (used.count(e.id) && claimed.insert(e.id).second) {
+      if (used.count(e.id) && canonical(e.id, id)) {
         ++used_count;
       } else {
         unused_bytes += e.stored_len;
@@ -120,12 +125,9 @@ PruneReport prune_repository(Repository& repo, const PruneOptions& options,
 
   // 1. Repack: copy the used blobs of partly used packs into new packs (verified on
   //    the way: corrupt data is never copied).
-  claimed.clear();
   for (const auto& id : to_repack) {
     for (const auto& e : packs[id]) {
-      if (!used.count(e.id) || !claimed.insert(e.id).second) continue;
-      auto loc = repo.index().find(e.id);
-      if (!loc || repo.index().pack_id(loc->pack) != id) continue;  // lives elsewhere
+      if (!used.count(e.id) || !canonical(e.id, id)) continue;
       Bytes plain = repo.load_blob(e.id, e.type);
       repo.save_blob(e.type, e.id, plain, /*force=*/true);
       progress.bytes_done += plain.size();

@@ -32,10 +32,12 @@ std::string RepoConfig::to_json(ByteView config_key) const {
   return j.dump(2) + "\n";
 }
 
-RepoConfig RepoConfig::parse(const std::string& text, std::string& mac_hex) {
+RepoConfig RepoConfig::parse(const std::string& text, std::string& mac_hex,
+                             std::string& authenticated_text) {
   RepoConfig c;
   try {
     json j = json::parse(text);
+    if (!j.is_object()) throw Error(ExitCode::integrity, "config: not a JSON object");
     if (j.at("format").get<std::string>() != "strata-repository")
       throw Error(ExitCode::integrity, "config: not a Strata repository config");
     c.version = j.at("version").get<int>();
@@ -43,6 +45,10 @@ RepoConfig RepoConfig::parse(const std::string& text, std::string& mac_hex) {
       throw Error(ExitCode::failure, "repository format version " + std::to_string(c.version) +
                                          " is newer than this strata understands (" +
                                          std::to_string(kFormatVersion) + "); upgrade strata");
+    if (c.version < 1) throw Error(ExitCode::integrity, "config: invalid format version");
+    if (j.at("chunker").at("algorithm").get<std::string>() != "fastcdc-keyed-gear" ||
+        j.at("compression").at("algorithm").get<std::string>() != "zstd")
+      throw Error(ExitCode::integrity, "config: unknown chunker or compression algorithm");
     c.id = j.at("id").get<std::string>();
     c.created = j.at("created").get<std::string>();
     const auto& ch = j.at("chunker");
@@ -52,6 +58,8 @@ RepoConfig RepoConfig::parse(const std::string& text, std::string& mac_hex) {
     c.compression_level = j.at("compression").at("level").get<int>();
     c.pack_size = j.at("pack_size").get<uint32_t>();
     mac_hex = j.at("mac").get<std::string>();
+    j.erase("mac");
+    authenticated_text = j.dump();
   } catch (const json::exception& e) {
     throw Error(ExitCode::integrity, std::string("config: malformed: ") + e.what());
   }

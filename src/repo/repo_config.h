@@ -26,8 +26,11 @@ struct RepoConfig {
   // Full object text including "mac" (hex HMAC-SHA-256 of canonical_json()).
   std::string to_json(ByteView config_key) const;
   // Parses; throws Error(integrity) when malformed, Error(failure) when the version
-  // is newer than this program understands.
-  static RepoConfig parse(const std::string& text, std::string& mac_hex);
+  // is newer than this program understands. `authenticated_text` receives the
+  // canonical form of every field of the object except "mac" (unknown fields
+  // included), which is what the MAC covers.
+  static RepoConfig parse(const std::string& text, std::string& mac_hex,
+                          std::string& authenticated_text);
 };
 
 }  // namespace strata::repo

@@ -70,8 +70,8 @@ std::unique_ptr<Repository> Repository::open(std::unique_ptr<storage::Backend> b
                       " (no config object); create one with 'strata init'");
     throw;
   }
-  std::string mac_hex;
-  repo->config_ = RepoConfig::parse(to_string(config_text), mac_hex);
+  std::string mac_hex, authenticated;
+  repo->config_ = RepoConfig::parse(to_string(config_text), mac_hex, authenticated);
 
   auto slots = backend->list("keys");
   std::sort(slots.begin(), slots.end(),
@@ -99,7 +99,7 @@ std::unique_ptr<Repository> Repository::open(std::unique_ptr<storage::Backend> b
                     " (" + std::to_string(slots.size()) + " slot(s) in " + backend->location() +
                     "/keys)");
   repo->keys_ = crypto::KeySet::derive(repo->master_);
-  auto mac = crypto::hmac_sha256(repo->keys_.config_key, as_bytes(repo->config_.canonical_json()));
+  auto mac = crypto::hmac_sha256(repo->keys_.config_key, as_bytes(authenticated));
   if (to_hex(mac) != mac_hex)
     throw Error(ExitCode::integrity,
                 backend->location() + "/config: authentication failed (tampered or corrupt)");
@@ -216,6 +216,7 @@ void Repository::write_pending_index(bool force) {
 
 std::string Repository::write_index_file(const std::vector<IndexedPack>& packs) {
   std::string id = save_object(ObjectKind::index, encode_index(packs));
+  std::lock_guard<std::mutex> lock(index_files_mu_);
   index_files_.push_back(id);
   return id;
 }

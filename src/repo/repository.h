@@ -63,6 +63,7 @@ class Repository {
   // unless `problems` is given, in which case each problem is appended there.
   void load_index(std::vector<std::string>* problems = nullptr);
   MasterIndex& index() { return *index_; }
+  // Index files loaded or written by this process (not for use during a backup).
   const std::vector<std::string>& loaded_index_files() const { return index_files_; }
 
   // --- blobs
@@ -107,6 +108,7 @@ class Repository {
   std::unique_ptr<crypto::HmacSha256> id_mac_;
   std::unique_ptr<Chunker> chunker_;
   std::unique_ptr<MasterIndex> index_ = std::make_unique<MasterIndex>();
+  std::mutex index_files_mu_;  // write_index_file runs on backup workers
   std::vector<std::string> index_files_;
 
   // One open pack per blob type; appends are short memcpys under its mutex, and a

@@ -50,6 +50,7 @@ struct PendingDir;
 // A tree entry whose content may still be in the pipeline.
 struct PendingEntry {
   Node node;
+  std::optional<BlobId> old_subtree;  // dirs: the parent snapshot's tree, if any
   std::vector<std::shared_future<BlobId>> chunks;
   std::shared_ptr<PendingDir> child;
 };
@@ -244,6 +245,7 @@ void Archiver::add_entry(PendingDir& dir, const std::string& path, const std::st
       entry.child = walk_dir(path, st, sub.get());
     }
     if (!old) summary_.dirs_new++;
+    else entry.old_subtree = old->subtree;
     dir.entries.push_back(std::move(entry));
     return;
   }
@@ -336,6 +338,7 @@ BlobId Archiver::finalize(PendingDir& dir) {
     if (e.child) {
       if (!e.child->id) finalize(*e.child);
       e.node.subtree = *e.child->id;
+      if (e.old_subtree) (*e.old_subtree == *e.child->id ? summary_.dirs_unchanged : summary_.dirs_changed)++;
     }
     for (auto& c : e.chunks) e.node.content.push_back(c.get());  // rethrows worker errors
     tree.nodes.push_back(std::move(e.node));

@@ -34,6 +34,7 @@ struct Piece {  // bytes [blob_offset, +length) of a blob go to file offset file
 
 struct FileJob {
   std::string path;
+  std::vector<std::string> link_paths;  // further hard-linked names
   const Node* node;
   std::atomic<bool> failed{false};
   std::atomic<uint32_t> blobs_left{0};
@@ -171,7 +172,7 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
 
   // 2. Create directories, files, links and special files.
   std::vector<std::unique_ptr<FileJob>> files;
-  std::map<std::pair<uint64_t, uint64_t>, std::string> hardlinks;
+  std::map<std::pair<uint64_t, uint64_t>, size_t> hardlinks;  // (dev, inode) -> files index
   std::vector<std::pair<std::string, const Node*>> metadata_order;
   for (const auto& [rel, n] : entries) {
     std::string path = target + rel;
@@ -191,13 +192,14 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
           auto it = hardlinks.find(key);
           if (it != hardlinks.end()) {
             unlink(path.c_str());
-            if (link(it->second.c_str(), path.c_str()) == 0) {
+            if (link(files[it->second]->path.c_str(), path.c_str()) == 0) {
+              files[it->second]->link_paths.push_back(path);
               result.files++;
               progress.files_done++;
               continue;  // content and metadata come with the first name
             }
           } else {
-            hardlinks[key] = path;
+            hardlinks[key] = files.size();  // the job pushed below
           }
         }
         unlink(path.c_str());
@@ -316,6 +318,10 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
   for (const auto& job : files) {
     if (job->failed) {
       unlink(job->path.c_str());
+      for (const auto& l : job->link_paths) {
+        unlink(l.c_str());
+        result.integrity_errors.push_back(l + ": hard link to " + job->path + ", whose data is corrupt");
+      }
       metadata_order.erase(std::remove_if(metadata_order.begin(), metadata_order.end(),
                                           [&](const auto& p) { return p.first == job->path; }),
                            metadata_order.end());
