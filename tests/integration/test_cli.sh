@@ -307,7 +307,8 @@ grep -qx "$SNAP_INC2" "$W/ids" || fail "summary snapshot_id $SNAP_INC2 not in sn
 # ---------------------------------------------------------------------------------
 note "diff"
 D="$W/dsrc"
-mkfiles "$D" a.txt:3000:t b.bin:100000 sub/c.txt:4000:t sub/deep/d.dat:50000 keep.txt:1000:t
+mkfiles "$D" a.txt:3000:t b.bin:100000 sub/c.txt:4000:t sub/deep/d.dat:50000 keep.txt:1000:t \
+  gone/x.txt:100:t tchange:200:t
 expect_exit 0 st backup --json "$D"
 D1=$(jget "$(summary_of "$WORK/out")" snapshot_id)
 echo "appended line" >>"$D/a.txt"                               # content + size change
@@ -315,6 +316,8 @@ python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[5000]
 rm "$D/sub/c.txt"
 echo "brand new" >"$D/new.txt"
 chmod 600 "$D/sub/deep/d.dat"                                     # metadata only
+rm -r "$D/gone"                                                   # removed directory
+rm "$D/tchange"; mkfiles "$D" tchange/inner:100:t                 # file -> directory
 expect_exit 0 st backup --json "$D"
 D2=$(jget "$(summary_of "$WORK/out")" snapshot_id)
 expect_exit 0 st diff "$D1" "$D2"
@@ -331,7 +334,7 @@ def rel(p):
     if p.startswith(src + "/"):
         return p[len(src) + 1:]
     return None  # outside the source tree (e.g. its parents)
-got = {}
+got = set()
 for line in open(sys.argv[1]):
     if not line.strip():
         continue
@@ -342,15 +345,17 @@ for line in open(sys.argv[1]):
         sys.exit(f"diff: unexpected line {line!r}")
     r = rel(path)
     if r is not None:
-        got[r] = sym
-want = {"new.txt": "+", "sub/c.txt": "-", "a.txt": "M", "b.bin": "M", "sub/deep/d.dat": "U"}
-for p, s in want.items():
-    if got.get(p) != s:
-        sys.exit(f"diff: expected '{s} {p}', got {got.get(p)!r}; full output: {open(sys.argv[1]).read()}")
-extra = {p: s for p, s in got.items() if p not in want}
-bad = {p: s for p, s in extra.items() if p not in ("", "sub", "sub/deep") or s not in ("M", "U")}
+        got.add((sym, r))
+want = {("+", "new.txt"), ("-", "sub/c.txt"), ("M", "a.txt"), ("M", "b.bin"), ("U", "sub/deep/d.dat"),
+        ("-", "gone"), ("-", "gone/x.txt"),                                # removed dir and below
+        ("-", "tchange"), ("+", "tchange"), ("+", "tchange/inner")}        # type change
+missing = want - got
+if missing:
+    sys.exit(f"diff: missing {sorted(missing)}; full output:\n{open(sys.argv[1]).read()}")
+bad = {(s, p) for s, p in got - want if p not in ("", "sub", "sub/deep") or s not in ("M", "U")}
 if bad:
-    sys.exit(f"diff: unexpected entries {bad} (keep.txt is unchanged); full output: {open(sys.argv[1]).read()}")
+    sys.exit(f"diff: unexpected entries {sorted(bad)} (keep.txt is unchanged); full output:\n{open(sys.argv[1]).read()}")
+got = {p for _, p in got}
 jpaths = set()
 for line in open(sys.argv[2]):
     if not line.strip():
