@@ -1,0 +1,147 @@
+// Repository locks: shared + shared coexist; exclusive is refused while a shared
+// lock is held (Error lock_held describing the holder) and vice versa; locks are
+// released on destruction; a lock of a dead process on this host is stale and
+// ignored (and cleaned by an exclusive acquirer); a lock not refreshed for 30 min
+// is stale; an unreadable lock blocks; remove_locks removes stale or all locks.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/time_util.h"
+#include "repo/lock.h"
+#include "repo_test_util.h"
+
+namespace strata::repo {
+namespace {
+
+using namespace testing;
+
+std::string this_host() {
+  char buf[256] = {0};
+  gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+// A pid that certainly belongs to no process: a child that has exited and been reaped.
+int dead_pid() {
+  pid_t pid = fork();
+  if (pid == 0) _exit(0);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return pid;
+}
+
+// Writes a lock object as lock.cpp does (sealed JSON under locks/<id>).
+std::string write_lock(Repository& repo, bool exclusive, const std::string& host, int pid,
+                       int64_t refreshed_ns, const std::string& id_hex = "") {
+  nlohmann::json j = {{"exclusive", exclusive}, {"host", host},         {"username", "someone"},
+                      {"operation", "backup"},  {"pid", pid},           {"created_ns", refreshed_ns},
+                      {"refreshed_ns", refreshed_ns}};
+  std::string id = id_hex.empty() ? to_hex(crypto::random_bytes(32)) : id_hex;
+  repo.backend().put(Repository::object_name(ObjectKind::lock, id),
+                     seal_object(repo.aead(), ObjectKind::lock, as_bytes(j.dump())));
+  return id;
+}
+
+TEST(LockTest, SharedLocksCoexistExclusiveIsRefused) {
+  TestRepo r;
+  auto s1 = RepoLock::acquire(*r, false, "backup");
+  auto s2 = RepoLock::acquire(*r, false, "check");
+  EXPECT_EQ(list_locks(*r).size(), 2u);
+  std::string msg;
+  EXPECT_EQ(code_of([&] { RepoLock::acquire(*r, true, "prune"); }, &msg), ExitCode::lock_held);
+  EXPECT_TRUE(contains(msg, "shared lock by pid " + std::to_string(getpid()))) << msg;
+  EXPECT_TRUE(contains(msg, "on host " + this_host())) << msg;
+  EXPECT_EQ(list_locks(*r).size(), 2u) << "a refused acquirer leaves no lock behind";
+  s1.reset();
+  s2.reset();
+  EXPECT_TRUE(list_locks(*r).empty()) << "locks are removed on release";
+
+  auto ex = RepoLock::acquire(*r, true, "prune");
+  EXPECT_EQ(code_of([&] { RepoLock::acquire(*r, false, "backup"); }, &msg), ExitCode::lock_held);
+  EXPECT_TRUE(contains(msg, "exclusive lock")) << msg;
+  EXPECT_TRUE(contains(msg, "(prune)")) << msg;
+  EXPECT_EQ(code_of([&] { RepoLock::acquire(*r, true, "forget"); }), ExitCode::lock_held);
+  ex.reset();
+  EXPECT_NO_THROW(RepoLock::acquire(*r, true, "forget"));
+}
+
+TEST(LockTest, ListedLockDescribesItself) {
+  TestRepo r;
+  auto l = RepoLock::acquire(*r, false, "backup");
+  auto locks = list_locks(*r);
+  ASSERT_EQ(locks.size(), 1u);
+  const LockInfo& info = locks[0];
+  EXPECT_FALSE(info.exclusive);
+  EXPECT_EQ(info.pid, getpid());
+  EXPECT_EQ(info.host, this_host());
+  EXPECT_EQ(info.operation, "backup");
+  EXPECT_TRUE(info.readable);
+  EXPECT_FALSE(lock_is_stale(info, now_ns()));
+  EXPECT_TRUE(contains(info.describe(), "shared lock by pid")) << info.describe();
+}
+
+TEST(LockTest, DeadProcessLockIsStaleAndIgnored) {
+  TestRepo r;
+  int pid = dead_pid();
+  std::string id = write_lock(*r, /*exclusive=*/true, this_host(), pid, now_ns());
+  auto locks = list_locks(*r);
+  ASSERT_EQ(locks.size(), 1u);
+  EXPECT_EQ(locks[0].pid, pid);
+  EXPECT_TRUE(lock_is_stale(locks[0], now_ns()));
+  {
+    auto shared = RepoLock::acquire(*r, false, "backup");  // not blocked by the dead lock
+  }
+  auto ex = RepoLock::acquire(*r, true, "prune");
+  EXPECT_FALSE(r->backend().stat("locks/" + id)) << "exclusive acquirer removes stale locks";
+}
+
+TEST(LockTest, LiveLockOnOtherHostBlocksUntilItExpires) {
+  TestRepo r;
+  // Same pid as a dead one but on another host: the pid cannot be checked there.
+  std::string fresh = write_lock(*r, true, "elsewhere.example", dead_pid(), now_ns());
+  std::string msg;
+  EXPECT_EQ(code_of([&] { RepoLock::acquire(*r, false, "backup"); }, &msg), ExitCode::lock_held);
+  EXPECT_TRUE(contains(msg, "elsewhere.example")) << msg;
+  r->backend().remove("locks/" + fresh);
+  int64_t old = now_ns() - 31LL * 60 * 1000000000LL;
+  write_lock(*r, true, "elsewhere.example", 1, old);
+  auto locks = list_locks(*r);
+  ASSERT_EQ(locks.size(), 1u);
+  EXPECT_TRUE(lock_is_stale(locks[0], now_ns())) << "not refreshed for 31 minutes";
+  EXPECT_NO_THROW(RepoLock::acquire(*r, false, "backup"));
+}
+
+TEST(LockTest, UnreadableLockBlocks) {
+  TestRepo r;
+  r->backend().put("locks/" + std::string(64, 'e'), as_bytes("garbage"));
+  auto locks = list_locks(*r);
+  ASSERT_EQ(locks.size(), 1u);
+  EXPECT_FALSE(locks[0].readable);
+  EXPECT_FALSE(lock_is_stale(locks[0], now_ns()));
+  std::string msg;
+  EXPECT_EQ(code_of([&] { RepoLock::acquire(*r, false, "backup"); }, &msg), ExitCode::lock_held);
+  EXPECT_TRUE(contains(msg, "unreadable")) << msg;
+  EXPECT_TRUE(contains(msg, "unlock --remove-all")) << msg;
+}
+
+TEST(LockTest, RemoveLocks) {
+  TestRepo r;
+  std::string dead = write_lock(*r, false, this_host(), dead_pid(), now_ns());
+  auto live = RepoLock::acquire(*r, false, "backup");
+  std::string foreign = write_lock(*r, false, "elsewhere.example", 4242, now_ns());
+  auto removed = remove_locks(*r, false);
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].id, dead);
+  EXPECT_EQ(list_locks(*r).size(), 2u);
+  removed = remove_locks(*r, true);
+  EXPECT_EQ(removed.size(), 2u);
+  EXPECT_TRUE(list_locks(*r).empty());
+  live.reset();  // releasing a lock someone removed is harmless
+  EXPECT_TRUE(list_locks(*r).empty());
+}
+
+}  // namespace
+}  // namespace strata::repo
