@@ -193,7 +193,14 @@ void Repository::write_pack(Packer& p) {
   aead_->seal_append(header, as_bytes(kPackHeaderAad), p.buf);
   append(p.buf, pack_trailer(static_cast<uint32_t>(p.buf.size() - before)));
   PackId id = crypto::sha256(p.buf);
-  backend_->put(pack_name(id), p.buf);  // durable before any index names it
+  try {
+    backend_->put(pack_name(id), p.buf);  // durable before any index names it
+  } catch (...) {
+    // The pack is lost: release its blobs so a retry stores them again.
+    for (const auto& e : p.entries) index_->unreserve(e.id);
+    p.entries.clear();
+    throw;
+  }
   stats_.stored_bytes_added += p.buf.size();
   stats_.packs_written++;
   index_->add_pack(id, p.entries);
@@ -211,7 +218,15 @@ void Repository::write_pending_index(bool force) {
     if (unindexed_packs_.empty() || (!force && unindexed_packs_.size() < kIndexEveryPacks)) return;
     packs.swap(unindexed_packs_);
   }
-  write_index_file(packs);
+  try {
+    write_index_file(packs);
+  } catch (...) {
+    // Keep them pending: the next flush must index them before any snapshot.
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    unindexed_packs_.insert(unindexed_packs_.end(), std::make_move_iterator(packs.begin()),
+                            std::make_move_iterator(packs.end()));
+    throw;
+  }
 }
 
 std::string Repository::write_index_file(const std::vector<IndexedPack>& packs) {

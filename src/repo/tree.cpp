@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace strata::repo {
@@ -80,12 +81,23 @@ bool get_text(const json& v, std::string& out) {
   return true;
 }
 
+// Reads an integer field, refusing values outside T's range (no silent truncation).
 template <class T>
 bool get_num(const json& j, const char* key, T& out, bool required = true) {
   auto it = j.find(key);
   if (it == j.end()) return !required;
+  if (it->is_number_unsigned()) {
+    uint64_t v = it->get<uint64_t>();
+    if (v > static_cast<uint64_t>(std::numeric_limits<T>::max())) return false;
+    out = static_cast<T>(v);
+    return true;
+  }
   if (!it->is_number_integer()) return false;
-  out = it->get<T>();
+  int64_t v = it->get<int64_t>();
+  if (v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+      (v > 0 && static_cast<uint64_t>(v) > static_cast<uint64_t>(std::numeric_limits<T>::max())))
+    return false;
+  out = static_cast<T>(v);
   return true;
 }
 
@@ -178,8 +190,8 @@ bool parse_tree(ByteView bytes, Tree& out, std::string& reason) {
     reason = "tree is not valid MessagePack";
     return false;
   }
-  auto v = root.find("v");
-  if (v == root.end() || !v->is_number_integer() || v->get<int>() != 1) {
+  int version = 0;
+  if (!get_num(root, "v", version) || version != 1) {
     reason = "unsupported tree version";
     return false;
   }

@@ -6,6 +6,7 @@
 #   TRIALS        number of kill trials (default 20; slow_crash.sh uses 100)
 #   CRASH_SEED    seed of the random kill times and mutations (default: random, printed)
 #   CRASH_TREE_MIB size of the source tree (default 200)
+#   CRASH_KEEP_DIR if set, a repository that fails check is copied there
 #
 # usage: bash test_crash.sh /path/to/strata
 source "$(dirname "$0")/lib.sh"
@@ -98,6 +99,21 @@ forget_keep_last_1() {  # forget_keep_last_1 WHAT: only the newest snapshot stay
   reconcile "$1"
   for id in $(list_ids); do ALIVE[$id]=1; done
   [ "${#ALIVE[@]}" = 1 ] || fail "$1: forget --keep-last 1 left ${#ALIVE[@]} snapshots"
+  quick_check "$1"
+}
+
+quick_check() {  # quick_check WHAT: a structural check must pass
+  local rc=0
+  st check >"$WORK/ck.out" 2>&1 || rc=$?
+  if [ "$rc" != 0 ]; then
+    cat "$WORK/ck.out" >&2
+    if [ -n "${CRASH_KEEP_DIR:-}" ]; then   # keep the broken repository for debugging
+      mkdir -p "$CRASH_KEEP_DIR"; cp -a "$STRATA_REPOSITORY" "$CRASH_KEEP_DIR/repo"
+      cp -a "$KEYFILE" "$WORK"/kr.* "$CRASH_KEEP_DIR/" 2>/dev/null || true
+      note "broken repository kept in $CRASH_KEEP_DIR"
+    fi
+    fail "check after $1 exited $rc"
+  fi
 }
 
 complete_backup() {  # complete_backup WHAT [backup options]
@@ -117,6 +133,7 @@ for l in open(sys.argv[1]):
   reconcile "$what"
   [ "${MANIFEST[$id]}" = "$WORK/state$STATE.json" ] || fail "backup ($what): snapshot $id was already known"
   ALIVE[$id]=1
+  quick_check "$what"
 }
 
 # killed_run WHAT MIN_MS MAX_MS ARGS... : start strata ARGS in the background, kill -9
@@ -147,9 +164,7 @@ after_kill() {  # unlock, then a structural check must pass
   local rc=0
   st unlock >"$WORK/ul.out" 2>&1 || rc=$?
   [ "$rc" = 0 ] || { cat "$WORK/ul.out" >&2; fail "unlock after $1 exited $rc"; }
-  rc=0
-  st check >"$WORK/ck.out" 2>&1 || rc=$?
-  [ "$rc" = 0 ] || { cat "$WORK/ck.out" >&2; fail "check after $1 exited $rc"; }
+  quick_check "$1"
 }
 
 verify_snapshot() {  # verify_snapshot ID WHAT
@@ -182,6 +197,7 @@ forget_keep_last_1 "reference forget"
 t0=$(now_ms)
 expect_exit 0 st prune
 PRUNE_MS=$(($(now_ms) - t0))
+quick_check "reference prune"
 note "reference prune took ${PRUNE_MS} ms"
 reconcile "reference prune"
 # kill windows: from 50 ms (20 ms for prunes) to a little past the reference duration

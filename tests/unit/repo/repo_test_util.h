@@ -124,12 +124,4 @@ inline bool contains(const std::string& hay, const std::string& needle) {
   return hay.find(needle) != std::string::npos;
 }
 
-// Tests documenting a known bug in src/ skip (so the build stays green) unless
-// STRATA_RUN_BUG_TESTS=1, which makes them run and fail until the bug is fixed.
-#define STRATA_KNOWN_BUG(text)                                  \
-  do {                                                          \
-    const char* run_ = std::getenv("STRATA_RUN_BUG_TESTS");     \
-    if (!run_ || std::string(run_) != "1") GTEST_SKIP() << "BUG: " << text; \
-  } while (0)
-
 }  // namespace strata::repo::testing
