@@ -135,14 +135,9 @@ TEST_F(DiskFullTest, SnapshotFailureLeavesEarlierSnapshotsRestorable) {
 }
 
 // After a failed flush the process may retry (e.g. a daemon after freeing space).
-// The blobs of the pack that was never written are still "reserved" in the index,
-// so save_blob() reports them as already stored and they are never written.
+// The blobs of a pack that could not be written must not stay "reserved" in the
+// index, or a retried save_blob() would skip them and they would never be stored.
 TEST_F(DiskFullTest, RetryAfterFailedPackWriteStoresTheBlob) {
-  STRATA_KNOWN_BUG(
-      "repository.cpp:196 (write_pack put) via flush() at :223 and save_blob() at :183: when "
-      "the pack put fails, the blobs of that pack stay reserved (kPendingPack) in the "
-      "MasterIndex (only the current id is unreserved); a retried save_blob() returns false "
-      "(dedup) and the blob is never stored");
   Bytes d = random_data(10000, 65);
   BlobId id = save(d);
   fault_->fail_puts_after_count(0);
@@ -155,14 +150,9 @@ TEST_F(DiskFullTest, RetryAfterFailedPackWriteStoresTheBlob) {
       << msg;
 }
 
-// Same, when the pack was written but its index file was not: the pack leaves the
-// pending list, so no later flush() indexes it, yet the in-memory index has it,
-// so a snapshot saved later passes every in-process check but cannot be restored.
+// Same, when the pack was written but its index file was not: the pack must stay
+// pending so the next flush() indexes it before any snapshot that needs it.
 TEST_F(DiskFullTest, RetryAfterFailedIndexWriteIndexesThePack) {
-  STRATA_KNOWN_BUG(
-      "repository.cpp:212 write_pending_index(): the pending packs are swapped out "
-      "before write_index_file(); if that put fails they are never indexed, and a later "
-      "flush()+save_snapshot() commits a snapshot whose blobs no index names");
   Bytes d = random_data(10000, 66);
   BlobId id = save(d);
   fault_->fail_puts_after_count(1);
