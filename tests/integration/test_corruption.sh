@@ -197,6 +197,21 @@ expect_exit 13 st check
 names "${SNAPFILES[0]}"
 expect_exit 13 st check --read-data
 names "${SNAPFILES[0]}"
+# prune refuses (13) and deletes nothing while a snapshot is unreadable
+find "$REPO" -type f ! -path '*/locks/*' | sort >"$W/files-before"
+expect_exit 13 st prune
+names "${SNAPFILES[0]}"
+find "$REPO" -type f ! -path '*/locks/*' | sort >"$W/files-after"
+cmp -s "$W/files-before" "$W/files-after" || fail "prune changed the repository although a snapshot is unreadable"
+# listing either refuses (13) or lists the other snapshot and warns, naming the damaged one
+rc=0; st snapshots --json >"$WORK/out" 2>"$WORK/err" || rc=$?
+case "$rc" in
+  13) names "${SNAPFILES[0]}" ;;
+  0) names "${SNAPFILES[0]}"
+     [ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$WORK/out")" = 1 ] \
+       || fail "snapshots with one damaged snapshot object should list exactly the other one" ;;
+  *) cat "$WORK/err" >&2; fail "snapshots with a damaged snapshot object: exit $rc" ;;
+esac
 # documented recovery (docs/operations.md): move the damaged snapshot object out;
 # only that snapshot is lost, the other one checks and restores
 mv "${SNAPFILES[0]}" "$W/quarantined-snapshot"
