@@ -91,6 +91,9 @@ expect_in "$WORK/err" "no key slot matches"
 expect_exit 0 "$STRATA" --repo "$W/pw-repo" --password-file "$W/pw" snapshots --json
 STRATA_PASSWORD="right passphrase" expect_exit 0 "$STRATA" --repo "$W/pw-repo" snapshots --json
 STRATA_PASSWORD_FILE="$W/pw" expect_exit 0 "$STRATA" --repo "$W/pw-repo" snapshots --json
+# a key file takes precedence over a passphrase; the command line wins over the environment
+expect_exit 12 "$STRATA" --repo "$W/pw-repo" --password-file "$W/pw" --key-file "$KEYFILE" snapshots
+STRATA_REPOSITORY="$W/nope" STRATA_KEY_FILE="$W/other-key" expect_exit 0 st --repo "$STRATA_REPOSITORY" snapshots --json
 # no secret at all: an orderly error
 expect_fail "$STRATA" --repo "$W/pw-repo" snapshots
 # a key file that is not a key file (2, usage) / cannot be read (14): naming it
