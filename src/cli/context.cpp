@@ -41,7 +41,12 @@ crypto::Secret load_secret(const GlobalOptions& g) {
   crypto::Secret s;
   if (!g.key_file.empty()) {
     s.kind = crypto::Secret::Kind::key_file;
-    s.key_file_bytes = crypto::parse_key_file(read_text_file(g.key_file, "key file"));
+    try {
+      s.key_file_bytes = crypto::parse_key_file(read_text_file(g.key_file, "key file"));
+    } catch (const Error& e) {
+      if (e.code() != ExitCode::usage) throw;
+      throw Error(e.code(), g.key_file + ": " + e.what());
+    }
     return s;
   }
   s.kind = crypto::Secret::Kind::passphrase;

@@ -16,19 +16,28 @@ Tree load_tree(Repository& repo, const BlobId& id) {
   return t;
 }
 
-static void walk(Repository& repo, const BlobId& id, const std::string& prefix,
-                 const std::function<bool(const std::string&, const Node&)>& visit) {
-  Tree t = load_tree(repo, id);
+using Visit = std::function<bool(const std::string&, const Node&)>;
+using OnError = std::function<void(const std::string&, const Error&)>;
+
+static void walk(Repository& repo, const BlobId& id, const std::string& prefix, const Visit& visit,
+                 const OnError& on_error) {
+  Tree t;
+  try {
+    t = load_tree(repo, id);
+  } catch (const Error& e) {
+    if (!on_error || e.code() != ExitCode::integrity) throw;
+    on_error(prefix, e);
+    return;
+  }
   for (const auto& n : t.nodes) {
     std::string path = prefix + "/" + n.name;
     bool descend = visit(path, n);
-    if (descend && n.type == NodeType::dir && n.subtree) walk(repo, *n.subtree, path, visit);
+    if (descend && n.type == NodeType::dir && n.subtree) walk(repo, *n.subtree, path, visit, on_error);
   }
 }
 
-void walk_tree(Repository& repo, const BlobId& root,
-               const std::function<bool(const std::string&, const Node&)>& visit) {
-  walk(repo, root, "", visit);
+void walk_tree(Repository& repo, const BlobId& root, const Visit& visit, const OnError& on_error) {
+  walk(repo, root, "", visit, on_error);
 }
 
 std::string normalize_snapshot_path(const std::string& path) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "common/error.h"
 #include "repo/repository.h"
 #include "repo/tree.h"
 
@@ -17,8 +18,11 @@ Tree load_tree(Repository& repo, const BlobId& id);
 // Calls visit(path, node) for every node below `root` in depth-first, name order.
 // Paths are absolute within the snapshot ("/srv/data/file"). If visit returns false
 // for a directory, its content is skipped.
+// With `on_error`, a tree that cannot be loaded (integrity errors only) is reported
+// with the path of its directory ("" for the root) and skipped; without, it throws.
 void walk_tree(Repository& repo, const BlobId& root,
-               const std::function<bool(const std::string& path, const Node& node)>& visit);
+               const std::function<bool(const std::string& path, const Node& node)>& visit,
+               const std::function<void(const std::string& path, const Error& error)>& on_error = {});
 
 // Finds the node at `path` ("/srv/data/file"; "/" returns nullopt: the root has no
 // node). Returns nullopt if absent.

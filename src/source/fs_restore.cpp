@@ -155,16 +155,26 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
   // 1. Collect the entries to restore.
   std::vector<std::pair<std::string, Node>> entries;
   bool any = false;
-  repo::walk_tree(repo, snap.tree, [&](const std::string& path, const Node& n) {
-    int sel = selected(path);
-    if (sel == 0) return false;
-    if (sel == 2) any = true;
-    if (sel == 1 && n.type != NodeType::dir) return false;
-    entries.emplace_back(path, n);
-    return true;
-  });
-  if (!includes.empty() && !any)
-    throw Error(ExitCode::not_found, "no path of the snapshot matches --include");
+  repo::walk_tree(
+      repo, snap.tree,
+      [&](const std::string& path, const Node& n) {
+        int sel = selected(path);
+        if (sel == 0) return false;
+        if (sel == 2) any = true;
+        if (sel == 1 && n.type != NodeType::dir) return false;
+        entries.emplace_back(path, n);
+        return true;
+      },
+      [&](const std::string& path, const Error& e) {
+        // A damaged directory listing loses that directory only; the rest restores.
+        result.integrity_errors.push_back(target + (path.empty() ? "/" : path) +
+                                          ": directory content not restored: " + e.what());
+      });
+  if (!includes.empty() && !any) {
+    std::string list;
+    for (const auto& inc : includes) list += (list.empty() ? "" : ", ") + inc;
+    throw Error(ExitCode::not_found, "snapshot " + snap.id.substr(0, 8) + " has no path " + list);
+  }
   for (const auto& [path, n] : entries)
     if (n.type == NodeType::file) progress.bytes_total += n.size;
   progress.files_total = entries.size();
