@@ -441,7 +441,15 @@ BackupResult Archiver::run_paths() {
         queue_finalize(dir);
         return dir;
       };
-  auto top = build(root, "/", parent_root.get());
+  std::shared_ptr<PendingDir> top;
+  if (root.selected) {  // "/" itself: the whole filesystem tree is the snapshot's root
+    struct stat st;
+    lstat("/", &st);
+    root_dev_ = st.st_dev;
+    top = walk_dir("/", st, parent_root.get());
+  } else {
+    top = build(root, "/", parent_root.get());
+  }
   drain(true);
   return finish(*top->id, abs_paths, start);
 }
