@@ -16,7 +16,7 @@ st() { timeout -k 10 "${STRATA_CMD_TIMEOUT:-600}" "$STRATA" --key-file "$KEYFILE
 MAKE_TREE="$TESTS_DIR/make_tree.py"
 CMP="$TESTS_DIR/compare_trees.py"
 REPO="$STRATA_REPOSITORY"
-HOST=$(hostname)
+HOST=$(uname -n)
 
 summary_id() {  # summary_id FILE: snapshot_id of the --json summary
   python3 -c '

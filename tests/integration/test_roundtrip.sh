@@ -215,7 +215,7 @@ dump_cmp "$S1" "$SRC/files/empty" "$SRC/files/empty"
 dump_cmp "$S3" "$SRC/files/new_file.bin" "$SRC/files/new_file.bin"
 dump_cmp "$S1" "$SRC/unicode/naïve café" "$SRC/unicode/naïve café"
 dump_cmp "$S1" "$SRC/sparse/tail_data.img" "$SRC/sparse/tail_data.img"
-dump_cmp "$S1" "$SRC/perms/mode0000" "$SRC/perms/mode0000"
+[ ! -e "$SRC/perms/mode0000" ] || dump_cmp "$S1" "$SRC/perms/mode0000" "$SRC/perms/mode0000"
 dump_cmp latest "$SRC/hl/sub/b" "$SRC/aa_first/x"
 rc=0; st dump "$S3" "$SRC/files/one" >/dev/null 2>"$WORK/dump.err" || rc=$?
 [ "$rc" = 15 ] || check_fail "dump of a path missing from the snapshot exited $rc, expected 15 (not found)"
