@@ -2,7 +2,7 @@
 # Bad input gets one clear message and the documented exit code (docs/cli.md,
 # src/common/error.h): repository missing (10), wrong key file / passphrase (12),
 # unknown snapshot or path (15), unreadable source file (3, snapshot still made),
-# missing source path, bad usage (2), disk full during backup (14; the repository
+# missing source path (15), bad usage (2), disk full during backup (14; the repository
 # stays consistent and earlier snapshots restorable).
 source "$(dirname "$0")/lib.sh"
 
@@ -20,7 +20,6 @@ finish() {
   fi
   echo "PASS $1"
 }
-
 
 expect_fail() {
   local rc=0
@@ -94,8 +93,8 @@ STRATA_PASSWORD_FILE="$W/pw" expect_exit 0 "$STRATA" --repo "$W/pw-repo" snapsho
 # a key file takes precedence over a passphrase; the command line wins over the environment
 expect_exit 12 "$STRATA" --repo "$W/pw-repo" --password-file "$W/pw" --key-file "$KEYFILE" snapshots
 STRATA_REPOSITORY="$W/nope" STRATA_KEY_FILE="$W/other-key" expect_exit 0 st --repo "$STRATA_REPOSITORY" snapshots --json
-# no secret at all: an orderly error
-expect_fail "$STRATA" --repo "$W/pw-repo" snapshots
+# no secret at all: usage error
+expect_exit 2 "$STRATA" --repo "$W/pw-repo" snapshots
 # a key file that is not a key file (2, usage) / cannot be read (14): naming it
 echo "hello" >"$W/not-a-key"
 expect_exit 2 "$STRATA" --key-file "$W/not-a-key" snapshots
