@@ -1,6 +1,8 @@
 // Implementation of ThreadPool and Budget.
 #include "common/thread_pool.h"
 
+#include <atomic>
+
 namespace strata {
 
 ThreadPool::ThreadPool(unsigned threads) {
@@ -42,6 +44,32 @@ void ThreadPool::run() {
     }
     job();
   }
+}
+
+void parallel_for(ThreadPool& pool, size_t n, const std::function<void(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::future<void>> workers;
+  for (unsigned w = 0; w < pool.size(); ++w)
+    workers.push_back(pool.submit([&] {
+      for (size_t i = next++; i < n && !stop; i = next++) {
+        try {
+          fn(i);
+        } catch (...) {
+          stop = true;
+          throw;
+        }
+      }
+    }));
+  std::exception_ptr first;
+  for (auto& w : workers) {
+    try {
+      w.get();
+    } catch (...) {
+      if (!first) first = std::current_exception();
+    }
+  }
+  if (first) std::rethrow_exception(first);
 }
 
 void Budget::acquire(uint64_t n) {

@@ -42,6 +42,10 @@ class ThreadPool {
   std::vector<std::thread> workers_;
 };
 
+// Runs fn(0..n-1) on every worker of the pool (dynamic assignment) and waits;
+// rethrows the first exception after all workers stopped.
+void parallel_for(ThreadPool& pool, size_t n, const std::function<void(size_t)>& fn);
+
 // Counting budget (e.g. bytes in flight) that blocks acquirers until released;
 // bounds pipeline memory by configuration rather than by data size.
 class Budget {

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "common/error.h"
 #include "common/thread_pool.h"
@@ -180,76 +181,92 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
   progress.files_total = entries.size();
   progress.totals_known = true;
 
-  // 2. Create directories, files, links and special files.
+  // 2. Directories first (in order, parents before children); everything else is
+  //    created in parallel below, since creating an inode can take a long time
+  //    on a journaling filesystem and concurrent creates overlap.
   std::vector<std::unique_ptr<FileJob>> files;
   std::map<std::pair<uint64_t, uint64_t>, size_t> hardlinks;  // (dev, inode) -> files index
-  std::vector<std::pair<std::string, const Node*>> metadata_order;
+  std::vector<std::pair<std::string, const Node*>> metadata_order, specials;
   for (const auto& [rel, n] : entries) {
     std::string path = target + rel;
-    auto fail = [&](const std::string& what) {
-      result.warnings.push_back(path + ": " + what + ": " + errno_text(errno));
-    };
     switch (n.type) {
       case NodeType::dir:
-        if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
-          throw io_error("creating directory " + path, errno);
-        }
+        if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) throw io_error("creating directory " + path, errno);
         result.dirs++;
+        metadata_order.emplace_back(path, &n);
         break;
       case NodeType::file: {
         if (n.links > 1) {
           auto key = std::make_pair(n.device, n.inode);
           auto it = hardlinks.find(key);
-          if (it != hardlinks.end()) {
-            unlink(path.c_str());
-            if (link(files[it->second]->path.c_str(), path.c_str()) == 0) {
-              files[it->second]->link_paths.push_back(path);
-              result.files++;
-              progress.files_done++;
-              continue;  // content and metadata come with the first name
-            }
-          } else {
-            hardlinks[key] = files.size();  // the job pushed below
+          if (it != hardlinks.end()) {  // linked once the first name has its content
+            files[it->second]->link_paths.push_back(path);
+            result.files++;
+            continue;
           }
+          hardlinks[key] = files.size();  // the job pushed below
         }
-        unlink(path.c_str());
-        int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd < 0) throw io_error("creating " + path, errno);
-        if (ftruncate(fd, static_cast<off_t>(n.size)) != 0) {
-          int err = errno;
-          close(fd);
-          throw io_error("sizing " + path, err);
-        }
-        close(fd);
         auto job = std::make_unique<FileJob>();
         job->path = path;
         job->node = &n;
         files.push_back(std::move(job));
         result.files++;
         result.bytes += n.size;
+        metadata_order.emplace_back(path, &n);
         break;
       }
-      case NodeType::symlink:
-        unlink(path.c_str());
-        if (symlink(n.link_target.c_str(), path.c_str()) != 0) { fail("symlink"); continue; }
-        result.others++;
-        break;
-      case NodeType::fifo:
-        unlink(path.c_str());
-        if (mkfifo(path.c_str(), 0600) != 0) { fail("mkfifo"); continue; }
-        result.others++;
-        break;
-      case NodeType::chardev:
-      case NodeType::blockdev:
-        unlink(path.c_str());
-        if (mknod(path.c_str(), (n.type == NodeType::chardev ? S_IFCHR : S_IFBLK) | 0600,
-                  static_cast<dev_t>(n.rdev)) != 0) { fail("mknod"); continue; }
-        result.others++;
-        break;
       case NodeType::socket:
         continue;  // sockets are recreated by their servers
+      default:
+        specials.emplace_back(path, &n);
     }
-    metadata_order.emplace_back(path, &n);
+  }
+  ThreadPool pool(options.threads ? options.threads : std::max(4u, 2 * ThreadPool::default_threads()));
+  parallel_for(pool, files.size(), [&](size_t i) {
+    const FileJob& job = *files[i];
+    int fd = open(job.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 && (errno == ELOOP || errno == EISDIR || errno == ETXTBSY)) {
+      unlink(job.path.c_str());  // something else is in the way (e.g. a symlink)
+      fd = open(job.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    }
+    if (fd < 0) throw io_error("creating " + job.path, errno);
+    if (ftruncate(fd, static_cast<off_t>(job.node->size)) != 0) {
+      int err = errno;
+      close(fd);
+      throw io_error("sizing " + job.path, err);
+    }
+    close(fd);
+  });
+  std::mutex warn_mu;
+  std::vector<char> special_ok(specials.size(), 0);
+  parallel_for(pool, specials.size(), [&](size_t i) {
+    const auto& [path, node] = specials[i];
+    const Node& n = *node;
+    unlink(path.c_str());
+    int rc;
+    const char* what;
+    if (n.type == NodeType::symlink) {
+      rc = symlink(n.link_target.c_str(), path.c_str());
+      what = "symlink";
+    } else if (n.type == NodeType::fifo) {
+      rc = mkfifo(path.c_str(), 0600);
+      what = "mkfifo";
+    } else {
+      rc = mknod(path.c_str(), (n.type == NodeType::chardev ? S_IFCHR : S_IFBLK) | 0600,
+                 static_cast<dev_t>(n.rdev));
+      what = "mknod";
+    }
+    if (rc != 0) {
+      std::lock_guard<std::mutex> lock(warn_mu);
+      result.warnings.push_back(path + ": " + what + ": " + errno_text(errno));
+      return;
+    }
+    special_ok[i] = 1;
+  });
+  for (size_t i = 0; i < specials.size(); ++i) {
+    if (!special_ok[i]) continue;
+    result.others++;
+    metadata_order.push_back(specials[i]);
   }
 
   // 3. Plan blob writes, sorted by pack and offset for sequential reads.
@@ -283,67 +300,72 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
   // 4. Fetch, verify and write in parallel.
   std::mutex errors_mu;
   std::exception_ptr fatal;
-  {
-    ThreadPool pool(options.threads ? options.threads : ThreadPool::default_threads());
-    std::atomic<size_t> next{0};
-    std::vector<std::future<void>> workers;
-    for (unsigned w = 0; w < pool.size(); ++w) {
-      workers.push_back(pool.submit([&] {
-        for (size_t i = next++; i < tasks.size(); i = next++) {
-          const BlobTask& t = tasks[i];
-          FileJob& job = *files[t.file];
-          if (job.failed) continue;
-          try {
-            Bytes data = repo.load_blob(t.id, repo::BlobType::data);
-            int fd = open(job.path.c_str(), O_WRONLY | O_CLOEXEC);
-            if (fd < 0) throw io_error("opening " + job.path, errno);
-            try {
-              for (const auto& pc : t.pieces)
-                write_all(fd, data.data() + pc.blob_offset, pc.length, pc.file_offset, job.path);
-            } catch (...) {
-              close(fd);
-              throw;
-            }
-            close(fd);
-            progress.bytes_done += data.size();
-            if (--job.blobs_left == 0) progress.files_done++;
-          } catch (const Error& e) {
-            std::lock_guard<std::mutex> lock(errors_mu);
-            if (e.code() == ExitCode::integrity || e.code() == ExitCode::not_found) {
-              if (!job.failed.exchange(true))
-                result.integrity_errors.push_back(job.path + ": " + e.what());
-            } else if (!fatal) {
-              fatal = std::current_exception();
-              next = tasks.size();
-            }
-          }
-        }
-      }));
+  std::atomic<bool> stop{false};
+  parallel_for(pool, tasks.size(), [&](size_t i) {
+    if (stop) return;
+    const BlobTask& t = tasks[i];
+    FileJob& job = *files[t.file];
+    if (job.failed) return;
+    try {
+      Bytes data = repo.load_blob(t.id, repo::BlobType::data);
+      int fd = open(job.path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) throw io_error("opening " + job.path, errno);
+      try {
+        for (const auto& pc : t.pieces)
+          write_all(fd, data.data() + pc.blob_offset, pc.length, pc.file_offset, job.path);
+      } catch (...) {
+        close(fd);
+        throw;
+      }
+      close(fd);
+      progress.bytes_done += data.size();
+      if (--job.blobs_left == 0) progress.files_done++;
+    } catch (const Error& e) {
+      std::lock_guard<std::mutex> lock(errors_mu);
+      if (e.code() == ExitCode::integrity || e.code() == ExitCode::not_found) {
+        if (!job.failed.exchange(true)) result.integrity_errors.push_back(job.path + ": " + e.what());
+      } else if (!fatal) {
+        fatal = std::current_exception();
+        stop = true;
+      }
     }
-    for (auto& w : workers) w.get();
-  }
+  });
   if (fatal) std::rethrow_exception(fatal);
 
-  // 5. Remove files whose data could not be verified; apply metadata.
+  // 5. Files whose data could not be verified are removed; hard links are made for
+  //    the others; metadata is applied (files in parallel, then directories
+  //    deepest first so that setting a directory's mtime is the last change in it).
+  std::set<std::string> failed_paths;
   for (const auto& job : files) {
     if (job->failed) {
       unlink(job->path.c_str());
-      for (const auto& l : job->link_paths) {
-        unlink(l.c_str());
+      failed_paths.insert(job->path);
+      for (const auto& l : job->link_paths)
         result.integrity_errors.push_back(l + ": hard link to " + job->path + ", whose data is corrupt");
-      }
-      metadata_order.erase(std::remove_if(metadata_order.begin(), metadata_order.end(),
-                                          [&](const auto& p) { return p.first == job->path; }),
-                           metadata_order.end());
+      continue;
+    }
+    for (const auto& l : job->link_paths) {
+      unlink(l.c_str());
+      if (link(job->path.c_str(), l.c_str()) != 0)
+        result.warnings.push_back(l + ": hard link to " + job->path + ": " + errno_text(errno));
+      progress.files_done++;
     }
   }
-  std::stable_sort(metadata_order.begin(), metadata_order.end(), [](const auto& a, const auto& b) {
-    bool da = a.second->type == NodeType::dir, db = b.second->type == NodeType::dir;
-    if (da != db) return !da;               // non-directories first
-    if (da) return a.first.size() > b.first.size();  // deepest directories first
-    return false;
+  std::vector<std::pair<std::string, const Node*>> leaves, dirs;
+  for (const auto& item : metadata_order) {
+    if (failed_paths.count(item.first)) continue;
+    (item.second->type == NodeType::dir ? dirs : leaves).push_back(item);
+  }
+  parallel_for(pool, leaves.size(), [&](size_t i) {
+    std::string problem = apply_metadata(leaves[i].first, *leaves[i].second);
+    if (!problem.empty()) {
+      std::lock_guard<std::mutex> lock(warn_mu);
+      result.warnings.push_back(leaves[i].first + ": " + problem);
+    }
   });
-  for (const auto& [path, node] : metadata_order) {
+  std::stable_sort(dirs.begin(), dirs.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  for (const auto& [path, node] : dirs) {
     std::string problem = apply_metadata(path, *node);
     if (!problem.empty()) result.warnings.push_back(path + ": " + problem);
   }
