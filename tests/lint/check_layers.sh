@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Fails when a source file includes a header from a layer above it (or sideways):
+# arrows point down only — cli -> source -> repo -> {crypto, storage} -> common.
+set -euo pipefail
+SRC="$(cd "$(dirname "$0")/../../src" && pwd)"
+declare -A allowed=(
+  [common]="common"
+  [crypto]="crypto common"
+  [storage]="storage common"
+  [repo]="repo crypto storage common"
+  [source]="source repo crypto storage common"
+  [cli]="cli source repo crypto storage common"
+)
+bad=0
+for layer in "${!allowed[@]}"; do
+  [ -d "$SRC/$layer" ] || continue
+  while IFS= read -r line; do
+    file=${line%%:*}
+    inc=$(sed -n 's/.*#include "\([a-z_]*\)\/.*/\1/p' <<<"$line")
+    [ -n "$inc" ] || continue
+    if ! grep -qw "$inc" <<<"${allowed[$layer]}"; then
+      echo "layering violation: $file includes $inc/ (a $layer file may include: ${allowed[$layer]})"
+      bad=1
+    fi
+  done < <(grep -H '#include "' "$SRC/$layer"/*.h "$SRC/$layer"/*.cpp 2>/dev/null || true)
+done
+[ $bad -eq 0 ] && echo "layering: every include points down"
+exit $bad
