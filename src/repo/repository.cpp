@@ -77,12 +77,14 @@ std::unique_ptr<Repository> Repository::open(std::unique_ptr<storage::Backend> b
   std::sort(slots.begin(), slots.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
   bool found = false;
+  std::string malformed;
   for (const auto& s : slots) {
     std::string text = to_string(backend->get(s.name));
     std::optional<crypto::MasterKey> mk;
     try {
       mk = crypto::open_slot(text, secret);
     } catch (const Error& e) {
+      malformed += (malformed.empty() ? "" : ", ") + s.name;
       continue;  // a malformed slot cannot match; others may
     }
     if (mk) {
@@ -97,7 +99,8 @@ std::unique_ptr<Repository> Repository::open(std::unique_ptr<storage::Backend> b
                 std::string("no key slot matches the given ") +
                     (secret.kind == crypto::Secret::Kind::key_file ? "key file" : "passphrase") +
                     " (" + std::to_string(slots.size()) + " slot(s) in " + backend->location() +
-                    "/keys)");
+                    "/keys" + (malformed.empty() ? "" : "; malformed, possibly corrupt: " + malformed) +
+                    ")");
   repo->keys_ = crypto::KeySet::derive(repo->master_);
   auto mac = crypto::hmac_sha256(repo->keys_.config_key, as_bytes(authenticated));
   if (to_hex(mac) != mac_hex)

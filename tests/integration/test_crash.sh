@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Crash safety: backups and prunes killed with SIGKILL at random moments must never
+# Crash safety: backups and prunes killed with SIGKILL (some with SIGTERM / SIGINT) at
+# random moments must never
 # leave a repository that fails `check --read-data` or a listed snapshot that does
 # not restore byte-exactly.
 #
@@ -136,27 +137,36 @@ for l in open(sys.argv[1]):
   quick_check "$what"
 }
 
-# killed_run WHAT MIN_MS MAX_MS ARGS... : start strata ARGS in the background, kill -9
-# it after a random delay, reap it. Fails if it exited on its own with an error.
+# killed_run SIG WHAT MIN_MS MAX_MS ARGS... : start strata ARGS in the background, send
+# it SIG (KILL, TERM or INT) after a random delay, reap it. Fails if it exited on its
+# own with an error. After TERM/INT the process must exit 130 (or 0 if it had finished)
+# and leave no lock behind.
 killed_run() {
-  local what=$1 lo=$2 hi=$3; shift 3
-  local ms pid rc=0
+  local sig=$1 what=$2 lo=$3 hi=$4; shift 4
+  local ms pid rc=0 n
   ms=$(rand_ms "$lo" "$hi")
   ( exec "$STRATA" --key-file "$KEYFILE" --quiet "$@" >"$WORK/kr.out" 2>"$WORK/kr.err" ) &
   pid=$!
   BG_PIDS+=("$pid")
   sleep "$(ms_to_s "$ms")"
-  kill -9 "$pid" 2>/dev/null || true
+  kill -s "$sig" "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || rc=$?
-  if [ "$rc" = 137 ]; then
+  if [ "$rc" = 0 ]; then
+    FINISHED_FIRST=$((FINISHED_FIRST + 1))
+    note "$what: finished before SIG$sig at ${ms} ms"
+  elif [ "$sig" = KILL ] && [ "$rc" = 137 ]; then
     KILLED_RUNNING=$((KILLED_RUNNING + 1))
     note "$what: killed after ${ms} ms"
-  elif [ "$rc" = 0 ]; then
-    FINISHED_FIRST=$((FINISHED_FIRST + 1))
-    note "$what: finished before the kill at ${ms} ms"
+  elif [ "$sig" != KILL ] && [ "$rc" = 130 ]; then
+    KILLED_RUNNING=$((KILLED_RUNNING + 1))
+    note "$what: interrupted by SIG$sig after ${ms} ms (exit 130)"
   else
     cat "$WORK/kr.err" >&2
-    fail "$what: strata $* exited $rc on its own (before the kill at ${ms} ms)"
+    fail "$what: strata $* exited $rc after SIG$sig at ${ms} ms (expected 0 or $([ "$sig" = KILL ] && echo 137 || echo 130))"
+  fi
+  if [ "$sig" != KILL ]; then
+    n=$(find "$STRATA_REPOSITORY/locks" -type f 2>/dev/null | wc -l)
+    [ "$n" = 0 ] || fail "$what: after SIG$sig (exit $rc) $n lock(s) remain in locks/"
   fi
 }
 
@@ -212,7 +222,8 @@ for ((t = 1; t <= TRIALS; t++)); do
     mutate; save_state; complete_backup "trial $t: backup before forget"
     forget_keep_last_1 "trial $t: forget"
     before=$(list_ids)
-    killed_run "trial $t: prune" 20 "$PRUNE_HI" prune
+    sig=KILL; if ((t % 6 == 0)); then sig=INT; fi
+    killed_run "$sig" "trial $t: prune" 20 "$PRUNE_HI" prune
     after_kill "trial $t (prune)"
     reconcile "trial $t (killed prune)"
     after=$(list_ids)
@@ -222,9 +233,10 @@ for ((t = 1; t <= TRIALS; t++)); do
     # ---- backup trial ----------------------------------------------------------------
     mutate; save_state
     if ((t % 4 != 1)); then
-      killed_run "trial $t: backup --force" 50 "$FORCE_HI" backup --force "$SRC"
+      sig=KILL; if ((t % 5 == 2)); then sig=TERM; fi
+      killed_run "$sig" "trial $t: backup --force" 50 "$FORCE_HI" backup --force "$SRC"
     else
-      killed_run "trial $t: backup" 50 "$INCR_HI" backup "$SRC"
+      killed_run KILL "trial $t: backup" 50 "$INCR_HI" backup "$SRC"
     fi
     after_kill "trial $t (backup)"
     reconcile "trial $t (killed backup)"
@@ -234,8 +246,8 @@ for ((t = 1; t <= TRIALS; t++)); do
   fi
 done
 
-note "kills that hit a running process: $KILLED_RUNNING, processes that finished first: $FINISHED_FIRST"
-[ "$KILLED_RUNNING" -gt 0 ] || fail "no kill hit a running strata process: the test did not test anything"
+note "signals that hit a running process: $KILLED_RUNNING, processes that finished first: $FINISHED_FIRST"
+[ "$KILLED_RUNNING" -gt 0 ] || fail "no signal hit a running strata process: the test did not test anything"
 
 note "final unlock + check --read-data"
 expect_exit 0 st unlock
