@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Crash safety: backups and prunes killed with SIGKILL (some with SIGTERM / SIGINT) at
-# random moments must never
-# leave a repository that fails `check --read-data` or a listed snapshot that does
-# not restore byte-exactly.
+# Crash safety: backups and prunes killed with SIGKILL (some stopped with SIGTERM /
+# SIGINT) at random moments must never leave a repository that fails
+# `check --read-data` or a listed snapshot that does not restore byte-exactly.
 #
 #   TRIALS        number of kill trials (default 20; slow_crash.sh uses 100)
 #   CRASH_SEED    seed of the random kill times and mutations (default: random, printed)
