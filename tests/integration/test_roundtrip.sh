@@ -195,6 +195,53 @@ restore_and_compare "${S2:0:8}" "$WORK/rs2" "$WORK/m1.json"
 rm -rf "$WORK/rs2"
 restore_and_compare latest "$WORK/rs3" "$WORK/m3.json"
 python3 "$CMP" --quiet "$SRC" "$WORK/rs3$SRC" >/dev/null || check_fail "restore of latest differs from the live tree"
+
+note "restore again over the changed restored tree: files are replaced, others left alone"
+T="$WORK/rs3$SRC"
+if [ -d "$T" ]; then
+  # names that are a hard link / a symlink to a file outside the target: restore must
+  # replace the name, never write through it into the outside file
+  echo "outside, hard-linked" >"$WORK/outside_hl.txt"
+  echo "outside, symlinked" >"$WORK/outside_sl.txt"
+  rm -f "$T/files/small.txt"; ln "$WORK/outside_hl.txt" "$T/files/small.txt"
+  rm -f "$T/files/mode0640"; ln -s "$WORK/outside_sl.txt" "$T/files/mode0640"
+  # a directory of the snapshot replaced by a symlink to a directory outside the target
+  mkdir -p "$WORK/outside_dir"
+  chmod -R u+w "$T/unicode"; rm -rf "$T/unicode"; ln -s "$WORK/outside_dir" "$T/unicode"
+  chmod 0600 "$T/files/exec.sh"
+  rm -f "$T/files/4k.bin"
+  rm -f "$T/links/rel"; ln -s /etc/passwd "$T/links/rel"
+  # same size and mtime as in the snapshot, different content: must be replaced too
+  python3 - "$T/files/random_5m.bin" <<'EOF'
+import os, sys
+p = sys.argv[1]
+st = os.stat(p)
+with open(p, "r+b") as f:
+    f.seek(12345)
+    c = f.read(1)
+    f.seek(12345)
+    f.write(bytes([c[0] ^ 0x55]))
+os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+EOF
+  touch -d @1000 "$T/deep"
+  echo "not in the snapshot" >"$T/files/extra_local"
+  rc=0
+  st restore latest --target "$WORK/rs3" >"$WORK/restore.out" 2>"$WORK/restore.err" || rc=$?
+  if [ "$rc" != 0 ]; then
+    cat "$WORK/restore.err" >&2; check_fail "restore into a non-empty target exited $rc"
+  else
+    python3 "$CMP" --exclude files/extra_local "$WORK/m3.json" "$T" \
+      || check_fail "restore over an existing restored tree did not bring it back to the snapshot"
+    [ "$(cat "$T/files/extra_local" 2>/dev/null)" = "not in the snapshot" ] \
+      || check_fail "restore removed or changed a file that is not in the snapshot (files/extra_local)"
+    [ "$(cat "$WORK/outside_hl.txt")" = "outside, hard-linked" ] \
+      || check_fail "restore wrote through a hard link into a file outside the target ($WORK/outside_hl.txt)"
+    [ "$(cat "$WORK/outside_sl.txt")" = "outside, symlinked" ] \
+      || check_fail "restore wrote through a symlink into a file outside the target ($WORK/outside_sl.txt)"
+    [ -z "$(ls -A "$WORK/outside_dir")" ] \
+      || check_fail "restore wrote through a symlinked directory into $WORK/outside_dir: $(ls -A "$WORK/outside_dir" | head -3)"
+  fi
+fi
 rm -rf "$WORK/rs3"
 
 # ---- dump ---------------------------------------------------------------------------
