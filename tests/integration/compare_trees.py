@@ -10,7 +10,8 @@ names, type, permission bits (not for symlinks), uid/gid, mtime in ns (lstat, so
 symlinks' own mtime), size and content of regular files (SHA-256 over the
 non-zero 1 MiB blocks, so a hole and written zeros compare equal), symlink
 targets, device numbers, hard-link structure (the group of names sharing an
-inode inside the tree must be the same in B as in A), user.* xattrs, and
+inode inside the tree must be the same in B as in A, and B's inode may not have more
+names outside the tree than A's), user.* xattrs, and
 sparseness (a file sparse in A - allocated < size/2, size >= 1 MiB - must be
 sparse in B too). atime and ctime are never compared.
 
@@ -143,6 +144,7 @@ def scan(root, excludes=()):
             e["alloc"] = st.st_blocks * 512
             e["sparse"] = st.st_size >= SPARSE_MIN and st.st_blocks * 512 < st.st_size // 2
             e["sha256"] = content_digest(path, st.st_size)
+            e["nlink"] = st.st_nlink
             if st.st_nlink > 1:
                 inodes.setdefault((st.st_dev, st.st_ino), []).append(rel)
         elif t == "symlink":
@@ -159,11 +161,14 @@ def scan(root, excludes=()):
     visit(root, ".")
     for rel, e in entries.items():
         e.setdefault("links", None)
+        if e["type"] == "file":
+            e["links_outside"] = e["nlink"] - 1   # names of this inode outside the tree
     for names in inodes.values():
         if len(names) > 1:
             group = sorted(names)
             for n in names:
                 entries[n]["links"] = group
+                entries[n]["links_outside"] = entries[n]["nlink"] - len(group)
     return entries
 
 
@@ -250,6 +255,9 @@ def compare(A, B, opts, dirA=None, dirB=None):
                   % (a["alloc"], b["alloc"], b["size"]))
             if a["links"] != b["links"]:
                 d(rel, "hard-link group %s != %s" % (a["links"], b["links"]))
+            elif b.get("links_outside", 0) > a.get("links_outside", 0):
+                d(rel, "in B the inode also has %d name(s) outside the tree (A: %d)"
+                  % (b["links_outside"], a.get("links_outside", 0)))
         elif t == "symlink":
             if a["target"] != b["target"]:
                 d(rel, "symlink target %r != %r" % (a["target_text"], b["target_text"]))
