@@ -51,6 +51,7 @@ struct PendingDir;
 struct PendingEntry {
   Node node;
   std::optional<BlobId> old_subtree;  // dirs: the parent snapshot's tree, if any
+  std::optional<std::vector<BlobId>> old_content;  // files read again despite a parent node
   std::vector<std::shared_future<BlobId>> chunks;
   std::shared_ptr<PendingDir> child;
 };
@@ -281,7 +282,7 @@ void Archiver::add_entry(PendingDir& dir, const std::string& path, const std::st
         throw;
       }
       close(fd);
-      if (old) summary_.files_changed++;
+      if (old) entry.old_content = old->content;  // changed or not: decided once hashed
       else summary_.files_new++;
     }
     summary_.bytes_total += n.size;
@@ -341,6 +342,7 @@ BlobId Archiver::finalize(PendingDir& dir) {
       if (e.old_subtree) (*e.old_subtree == *e.child->id ? summary_.dirs_unchanged : summary_.dirs_changed)++;
     }
     for (auto& c : e.chunks) e.node.content.push_back(c.get());  // rethrows worker errors
+    if (e.old_content) (*e.old_content == e.node.content ? summary_.files_unchanged : summary_.files_changed)++;
     tree.nodes.push_back(std::move(e.node));
   }
   dir.entries.clear();

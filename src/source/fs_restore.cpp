@@ -191,7 +191,17 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
     std::string path = target + rel;
     switch (n.type) {
       case NodeType::dir:
-        if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) throw io_error("creating directory " + path, errno);
+        if (mkdir(path.c_str(), 0700) != 0) {
+          if (errno != EEXIST) throw io_error("creating directory " + path, errno);
+          // Something is already there: only a real directory may stay, never a
+          // symlink (restore would write through it, outside the target).
+          struct stat st;
+          if (lstat(path.c_str(), &st) != 0) throw io_error("inspecting " + path, errno);
+          if (!S_ISDIR(st.st_mode)) {
+            if (unlink(path.c_str()) != 0) throw io_error("replacing " + path, errno);
+            if (mkdir(path.c_str(), 0700) != 0) throw io_error("creating directory " + path, errno);
+          }
+        }
         result.dirs++;
         metadata_order.emplace_back(path, &n);
         break;
@@ -224,11 +234,11 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
   ThreadPool pool(options.threads ? options.threads : std::max(4u, 2 * ThreadPool::default_threads()));
   parallel_for(pool, files.size(), [&](size_t i) {
     const FileJob& job = *files[i];
-    int fd = open(job.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0 && (errno == ELOOP || errno == EISDIR || errno == ETXTBSY)) {
-      unlink(job.path.c_str());  // something else is in the way (e.g. a symlink)
-      fd = open(job.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    }
+    // Always a new inode: an existing name may be a hard link to a file outside the
+    // target or a symlink, and neither may be written through.
+    if (unlink(job.path.c_str()) != 0 && errno != ENOENT && errno != EISDIR)
+      throw io_error("replacing " + job.path, errno);
+    int fd = open(job.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) throw io_error("creating " + job.path, errno);
     if (ftruncate(fd, static_cast<off_t>(job.node->size)) != 0) {
       int err = errno;
