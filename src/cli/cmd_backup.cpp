@@ -106,11 +106,9 @@ void register_backup(CLI::App& app, GlobalOptions& g, int& exit_code) {
     opts.dataset = a->dataset;
     opts.host = a->host.empty() ? source::local_hostname() : a->host;
     opts.threads = g.threads;
+    opts.before_commit = [&lock] { lock->check_held(); };
     std::vector<std::string> abs;
-    for (const auto& p : a->paths) {
-      abs.push_back(std::filesystem::absolute(p).lexically_normal().string());
-      if (abs.back().size() > 1 && abs.back().back() == '/') abs.back().pop_back();
-    }
+    for (const auto& p : a->paths) abs.push_back(source::canonical_source_path(p));
     if (!a->parent.empty()) opts.parent = &repo::find_snapshot(snaps, a->parent);
     else if (!a->from_stdin) opts.parent = pick_parent(snaps, opts.host, opts.dataset, abs);
     ProgressCounters progress;

@@ -41,9 +41,21 @@ void ThreadPool::run() {
       if (jobs_.empty()) return;
       job = std::move(jobs_.front());
       jobs_.pop_front();
+      ++running_;
     }
-    job();
+    job();  // packaged tasks capture their own exceptions
+    job = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --running_;
+    }
+    idle_cv_.notify_all();
   }
+}
+
+void ThreadPool::wait_idle() {
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_cv_.wait(lock, [this] { return jobs_.empty() && running_ == 0; });
 }
 
 void parallel_for(ThreadPool& pool, size_t n, const std::function<void(size_t)>& fn) {

@@ -27,6 +27,8 @@ class ThreadPool {
     return fut;
   }
   unsigned size() const { return static_cast<unsigned>(workers_.size()); }
+  // Blocks until no job is queued or running.
+  void wait_idle();
 
   // Number of worker threads to use by default: the machine's cores (at least 1).
   static unsigned default_threads();
@@ -39,6 +41,8 @@ class ThreadPool {
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;
   bool stopping_ = false;
+  size_t running_ = 0;
+  std::condition_variable idle_cv_;
   std::vector<std::thread> workers_;
 };
 

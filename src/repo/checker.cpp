@@ -60,7 +60,8 @@ std::vector<std::string> verify_pack(Repository& repo, const PackId& id,
   for (const auto& e : indexed) {
     auto it = in_header.find(e.id);
     if (it == in_header.end() || it->second->offset != e.offset ||
-        it->second->stored_len != e.stored_len || it->second->type != e.type)
+        it->second->stored_len != e.stored_len || it->second->type != e.type ||
+        it->second->raw_len != e.raw_len || it->second->flags != e.flags)
       problems.push_back(name + ": index entry for blob " + short_hex(e.id) +
                          " does not match the pack header");
   }
@@ -72,7 +73,7 @@ std::vector<std::string> verify_pack(Repository& repo, const PackId& id,
                          " fails authentication (corrupt)");
       continue;
     }
-    if (repo.blob_id(plain) != e.id)
+    if (repo.blob_id(plain, e.type) != e.id)
       problems.push_back(name + ": blob " + short_hex(e.id) + " content does not match its id");
   }
   return problems;
@@ -147,10 +148,15 @@ CheckReport check_repository(Repository& repo, const CheckOptions& options,
       r.trees++;
       for (const auto& n : tree.nodes) {
         if (n.subtree) stack.push_back(*n.subtree);
-        for (const auto& c : n.content)
-          if (!repo.index().has(c))
+        for (const auto& c : n.content) {
+          auto loc = repo.index().find(c);
+          if (!loc)
             r.errors.push_back("snapshot " + s.id.substr(0, 8) + ": file " + n.name +
                                " needs data blob " + short_hex(c) + ", which is not indexed");
+          else if (loc->type != BlobType::data)
+            r.errors.push_back("snapshot " + s.id.substr(0, 8) + ": file " + n.name + " refers to blob " +
+                               short_hex(c) + ", which is indexed as a tree");
+        }
       }
     }
   }

@@ -30,6 +30,12 @@ std::string hostname() {
   return buf;
 }
 
+std::string pid_namespace() {
+  char buf[64] = {0};
+  ssize_t n = readlink("/proc/self/ns/pid", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+}
+
 std::string username() {
   struct passwd* pw = getpwuid(getuid());
   return pw ? pw->pw_name : std::to_string(getuid());
@@ -43,6 +49,7 @@ LockInfo parse_lock(const std::string& id, const Bytes& plain) {
   l.host = j.at("host").get<std::string>();
   l.username = j.value("username", "");
   l.operation = j.value("operation", "");
+  l.pid_namespace = j.value("pid_namespace", "");
   l.pid = j.at("pid").get<int>();
   l.created_ns = j.at("created_ns").get<int64_t>();
   l.refreshed_ns = j.at("refreshed_ns").get<int64_t>();
@@ -59,7 +66,11 @@ std::string LockInfo::describe() const {
 
 bool lock_is_stale(const LockInfo& lock, int64_t now) {
   if (!lock.readable) return false;
-  if (lock.host == hostname() && lock.pid > 0 && kill(lock.pid, 0) != 0 && errno == ESRCH) return true;
+  // A dead PID only proves staleness on this host and in this PID namespace
+  // (containers may share a host name but not PIDs).
+  bool same_pids = lock.host == hostname() &&
+                   (lock.pid_namespace.empty() || lock.pid_namespace == pid_namespace());
+  if (same_pids && lock.pid > 0 && kill(lock.pid, 0) != 0 && errno == ESRCH) return true;
   return now - lock.refreshed_ns > kStaleAfter;
 }
 
@@ -100,6 +111,7 @@ void RepoLock::write() {
   json j = {{"exclusive", info_.exclusive}, {"host", info_.host},
             {"username", info_.username},   {"operation", info_.operation},
             {"pid", info_.pid},             {"created_ns", info_.created_ns},
+            {"pid_namespace", info_.pid_namespace},
             {"refreshed_ns", info_.refreshed_ns}};
   std::string text = j.dump();
   repo_.backend().put(Repository::object_name(ObjectKind::lock, info_.id),
@@ -128,6 +140,7 @@ std::unique_ptr<RepoLock> RepoLock::acquire(Repository& repo, bool exclusive,
       info.username = username();
       info.operation = operation;
       info.pid = static_cast<int>(getpid());
+      info.pid_namespace = pid_namespace();
       info.created_ns = info.refreshed_ns = now_ns();
       std::unique_ptr<RepoLock> lock(new RepoLock(repo, info));
       lock->write();
@@ -157,14 +170,42 @@ std::unique_ptr<RepoLock> RepoLock::acquire(Repository& repo, bool exclusive,
 void RepoLock::refresh_loop() {
   std::unique_lock<std::mutex> lk(mu_);
   while (!cv_.wait_for(lk, std::chrono::seconds(kRefreshSeconds), [this] { return stop_; })) {
-    info_.refreshed_ns = now_ns();
+    if (lost_) continue;
     try {
+      // Never resurrect a lock someone removed: whoever removed it may already be
+      // deleting data this process relies on.
+      if (!repo_.backend().stat(Repository::object_name(ObjectKind::lock, info_.id))) {
+        lost_ = true;
+        continue;
+      }
+      int64_t now = now_ns();
+      if (now - info_.refreshed_ns > kStaleAfter - 5 * 60 * kSecond) {  // e.g. after a suspend
+        lost_ = true;
+        continue;
+      }
+      info_.refreshed_ns = now;
       write();
     } catch (...) {
-      // A failed refresh is retried on the next tick; the lock goes stale only
-      // after 30 minutes without one.
+      // A failed refresh is retried on the next tick; check_held() reports a lock
+      // that went too long without one.
     }
   }
+}
+
+void RepoLock::check_held() {
+  std::lock_guard<std::mutex> lk(mu_);
+  std::string name = Repository::object_name(ObjectKind::lock, info_.id);
+  bool present = false;
+  try {
+    present = repo_.backend().stat(name).has_value();
+  } catch (const Error&) {
+    present = false;
+  }
+  if (lost_ || !present || now_ns() - info_.refreshed_ns > kStaleAfter - 5 * 60 * kSecond)
+    throw Error(ExitCode::lock_held, "this process's lock " + info_.id.substr(0, 12) + " on " +
+                                         repo_.backend().location() +
+                                         " was removed or went stale while it ran (another process "
+                                         "may have pruned meanwhile); nothing was committed — run it again");
 }
 
 RepoLock::~RepoLock() {

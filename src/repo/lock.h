@@ -18,6 +18,7 @@ struct LockInfo {
   std::string id;
   bool exclusive = false;
   std::string host, username, operation;
+  std::string pid_namespace;  // e.g. "pid:[4026531836]": PIDs compare only within one
   int pid = 0;
   int64_t created_ns = 0, refreshed_ns = 0;
   bool readable = true;
@@ -36,6 +37,11 @@ class RepoLock {
   static std::unique_ptr<RepoLock> acquire(Repository& repo, bool exclusive,
                                            const std::string& operation, int wait_seconds = 0);
   ~RepoLock();
+
+  // Throws Error(lock_held) if this lock object is gone from the repository (removed
+  // by 'unlock' or judged stale by another process) or could not be refreshed in
+  // time; a backup calls it right before committing its snapshot.
+  void check_held();
   RepoLock(const RepoLock&) = delete;
   RepoLock& operator=(const RepoLock&) = delete;
 
@@ -51,6 +57,7 @@ class RepoLock {
   bool stop_ = false;
   std::thread refresher_;
   uint64_t cleanup_id_ = 0;  // interrupt cleanup that removes the lock
+  bool lost_ = false;        // guarded by mu_
 };
 
 }  // namespace strata::repo

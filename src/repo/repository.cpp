@@ -38,7 +38,9 @@ void Repository::init(storage::Backend& backend, const crypto::Secret& secret,
     throw Error(ExitCode::usage, "compression level must be 0..19");
   if (options.pack_size < 1024 * 1024 || options.pack_size > 1024u * 1024 * 1024)
     throw Error(ExitCode::usage, "pack size must be between 1 MiB and 1024 MiB");
-  if (options.chunker.max_size + 4096 > options.pack_size)
+  if (options.chunker.max_size > 64u * 1024 * 1024)
+    throw Error(ExitCode::usage, "maximum chunk size must be at most 64 MiB");
+  if (uint64_t{options.chunker.max_size} + 4096 > options.pack_size)
     throw Error(ExitCode::usage, "pack size must exceed the maximum chunk size");
 
   crypto::MasterKey master = crypto::MasterKey::generate();
@@ -79,9 +81,9 @@ std::unique_ptr<Repository> Repository::open(std::unique_ptr<storage::Backend> b
   bool found = false;
   std::string malformed;
   for (const auto& s : slots) {
-    std::string text = to_string(backend->get(s.name));
     std::optional<crypto::MasterKey> mk;
     try {
+      std::string text = to_string(backend->get(s.name));
       mk = crypto::open_slot(text, secret);
     } catch (const Error& e) {
       malformed += (malformed.empty() ? "" : ", ") + s.name;
@@ -108,6 +110,8 @@ std::unique_ptr<Repository> Repository::open(std::unique_ptr<storage::Backend> b
                 backend->location() + "/config: authentication failed (tampered or corrupt)");
   repo->aead_ = std::make_unique<crypto::Aead>(repo->keys_.data_key);
   repo->id_mac_ = std::make_unique<crypto::HmacSha256>(repo->keys_.id_key);
+  auto tree_key = crypto::hmac_sha256(repo->keys_.id_key, as_bytes("strata/v1/tree-id-key"));
+  repo->tree_mac_ = std::make_unique<crypto::HmacSha256>(ByteView(tree_key.data(), tree_key.size()));
   repo->chunker_ = std::make_unique<Chunker>(repo->config_.chunker, repo->keys_.chunker_key);
   repo->backend_ = std::move(backend);
   return repo;

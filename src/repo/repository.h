@@ -56,7 +56,11 @@ class Repository {
   const std::string& slot_id() const { return slot_id_; }
   const crypto::Aead& aead() const { return *aead_; }
   const Chunker& chunker() const { return *chunker_; }
-  BlobId blob_id(ByteView plaintext) const { return id_mac_->mac(plaintext); }
+  // Keyed id of a blob: HMAC-SHA-256 under the id key for data, under a separate
+  // tree-id key for trees, so a file can never share an id with a tree.
+  BlobId blob_id(ByteView plaintext, BlobType type = BlobType::data) const {
+    return type == BlobType::tree ? tree_mac_->mac(plaintext) : id_mac_->mac(plaintext);
+  }
 
   // --- index
   // Loads every index file; throws Error(integrity) naming the first unreadable one
@@ -106,6 +110,7 @@ class Repository {
   std::string slot_id_;
   std::unique_ptr<crypto::Aead> aead_;
   std::unique_ptr<crypto::HmacSha256> id_mac_;
+  std::unique_ptr<crypto::HmacSha256> tree_mac_;
   std::unique_ptr<Chunker> chunker_;
   std::unique_ptr<MasterIndex> index_ = std::make_unique<MasterIndex>();
   std::mutex index_files_mu_;  // write_index_file runs on backup workers

@@ -160,6 +160,7 @@ bool parse_node(const json& j, Node& n, std::string& reason) {
     n.subtree = id;
   }
   if (n.type == NodeType::dir && !n.subtree) { reason = "dir " + n.name + " has no subtree"; return false; }
+  if (n.type != NodeType::dir && n.subtree) { reason = "non-directory " + n.name + " has a subtree"; return false; }
   if (n.type == NodeType::symlink) {
     auto t2 = j.find("target");
     if (t2 == j.end() || !get_text(*t2, n.link_target)) {

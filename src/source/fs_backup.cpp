@@ -2,6 +2,7 @@
 #include "source/fs_backup.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <fnmatch.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -34,6 +35,21 @@ std::string local_hostname() {
   char buf[256] = {0};
   gethostname(buf, sizeof buf - 1);
   return buf;
+}
+
+std::string canonical_source_path(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(path, ec).lexically_normal();
+  std::string s = abs.string();
+  if (s.size() > 1 && s.back() == '/') s.pop_back();
+  if (s == "/") return s;
+  std::filesystem::path p(s);
+  std::string name = p.filename().string();
+  char* parent = realpath(p.parent_path().string().c_str(), nullptr);
+  if (!parent) return s;  // reported when the source is examined
+  std::string dir = parent;
+  free(parent);
+  return (dir == "/" ? "" : dir) + "/" + name;
 }
 
 namespace {
@@ -178,17 +194,26 @@ void Archiver::read_file(int fd, PendingEntry& entry, const std::string& path, b
     off_t pos = 0, size = static_cast<off_t>(entry.node.size);
     while (pos < size) {
       off_t data = lseek(fd, pos, SEEK_DATA);
-      if (data < 0) break;  // ENXIO: no more data
+      if (data < 0) {
+        if (errno == ENXIO) break;  // no more data
+        if (extents.empty()) {      // no SEEK_DATA support: read it all
+          extents.push_back({0, entry.node.size});
+          break;
+        }
+        throw ReadFailure{path + ": finding data regions: " + errno_text(errno)};
+      }
       off_t hole = lseek(fd, data, SEEK_HOLE);
       if (hole < 0) hole = size;
       if (hole > size) hole = size;
       extents.push_back({static_cast<uint64_t>(data), static_cast<uint64_t>(hole - data)});
       pos = hole;
     }
-    entry.node.extents = extents;
+    if (extents.size() != 1 || extents[0].offset != 0 || extents[0].length != entry.node.size)
+      entry.node.extents = extents;
   } else {
     extents.push_back({0, entry.node.size});
   }
+  uint64_t total_read = 0;
   for (const auto& ex : extents) {
     uint64_t remaining = ex.length;
     off_t offset = static_cast<off_t>(ex.offset);
@@ -206,6 +231,7 @@ void Archiver::read_file(int fd, PendingEntry& entry, const std::string& path, b
         if (n == 0) { eof = true; break; }  // file shrank while reading
         have += static_cast<size_t>(n);
         offset += n;
+        total_read += static_cast<uint64_t>(n);
         remaining -= static_cast<uint64_t>(n);
         summary_.bytes_read += static_cast<uint64_t>(n);
         progress_.bytes_done += static_cast<uint64_t>(n);
@@ -217,6 +243,9 @@ void Archiver::read_file(int fd, PendingEntry& entry, const std::string& path, b
       have -= cut;
     }
   }
+  // A file that shrank while being read is recorded with the bytes it had, not
+  // padded to its earlier size (pseudo-files report sizes they do not deliver).
+  if (!entry.node.extents && total_read < entry.node.size) entry.node.size = total_read;
 }
 
 void Archiver::add_entry(PendingDir& dir, const std::string& path, const std::string& name,
@@ -348,13 +377,21 @@ BlobId Archiver::finalize(PendingDir& dir) {
   dir.entries.clear();
   dir.entries.shrink_to_fit();
   Bytes raw = repo::encode_tree(tree);
-  BlobId id = repo_.blob_id(raw);
+  BlobId id = repo_.blob_id(raw, BlobType::tree);
   repo_.save_blob(BlobType::tree, id, raw);
   dir.id = id;
   return id;
 }
 
 BackupResult Archiver::finish(const BlobId& root, std::vector<std::string> paths, int64_t start) {
+  // Chunks of files dropped after a read error are still in the pipeline: wait for
+  // all of them, and never commit if any store failed.
+  pool_.wait_idle();
+  {
+    std::lock_guard<std::mutex> lock(failure_mu_);
+    if (failure_) std::rethrow_exception(failure_);
+  }
+  if (opts_.before_commit) opts_.before_commit();
   repo::Snapshot snap;
   snap.time_ns = start;
   snap.host = opts_.host.empty() ? local_hostname() : opts_.host;
@@ -391,9 +428,7 @@ BackupResult Archiver::run_paths() {
   PathTrie root;
   std::vector<std::string> abs_paths;
   for (const auto& p : opts_.paths) {
-    std::error_code ec;
-    auto abs = std::filesystem::absolute(p, ec).lexically_normal().string();
-    if (abs.size() > 1 && abs.back() == '/') abs.pop_back();
+    std::string abs = canonical_source_path(p);
     struct stat st;
     if (lstat(abs.c_str(), &st) != 0)
       throw Error(ExitCode::not_found, "backup source " + abs + ": " + errno_text(errno));

@@ -3,6 +3,7 @@
 // on a worker pool with a bounded amount of data in flight. Files whose size, mtime,
 // ctime and inode match the parent snapshot are not read again.
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ struct BackupOptions {
   std::string host;                   // empty: this machine's hostname
   unsigned threads = 0;               // 0: number of cores
   uint64_t max_in_flight = 0;         // bytes; 0: default (64 MiB)
+  // Called just before the snapshot is committed; throws to abort (e.g. when the
+  // repository lock was lost meanwhile).
+  std::function<void()> before_commit;
 };
 
 struct BackupResult {
@@ -39,5 +43,10 @@ BackupResult backup_stream(repo::Repository& repo, int fd, const std::string& na
                            const BackupOptions& options, ProgressCounters& progress);
 
 std::string local_hostname();
+
+// The absolute path a backup records for a source argument: symlinks in the
+// directories above it are resolved (so /link/dir is stored where it really is
+// and restores as directories), the last component is kept as it is.
+std::string canonical_source_path(const std::string& path);
 
 }  // namespace strata::source

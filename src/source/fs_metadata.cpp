@@ -60,14 +60,28 @@ struct timespec ts_of(int64_t ns) {
 }
 
 void read_xattrs(const std::string& path, repo::Node& node) {
-  char names[4096];
-  ssize_t n = llistxattr(path.c_str(), names, sizeof names);
+  std::vector<char> names(1024);
+  ssize_t n;
+  for (;;) {  // the list may grow between the size query and the read: retry
+    n = llistxattr(path.c_str(), names.data(), names.size());
+    if (n >= 0 || errno != ERANGE) break;
+    ssize_t need = llistxattr(path.c_str(), nullptr, 0);
+    if (need < 0) return;
+    names.resize(static_cast<size_t>(need) + 256);
+  }
   if (n <= 0) return;
   for (ssize_t i = 0; i < n;) {
-    std::string name(names + i);
+    std::string name(names.data() + i);
     i += static_cast<ssize_t>(name.size()) + 1;
-    std::vector<uint8_t> value(65536);
-    ssize_t len = lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
+    std::vector<uint8_t> value(4096);
+    ssize_t len;
+    for (;;) {
+      len = lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
+      if (len >= 0 || errno != ERANGE) break;
+      ssize_t need = lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
+      if (need < 0) break;
+      value.resize(static_cast<size_t>(need) + 256);
+    }
     if (len < 0) continue;
     value.resize(static_cast<size_t>(len));
     node.xattrs[name] = std::move(value);

@@ -100,7 +100,7 @@ TEST_F(DiskFullTest, SnapshotFailureLeavesEarlierSnapshotsRestorable) {
   t.nodes.push_back(file_node("a", {ia}, a.size()));
   Snapshot s1;
   s1.host = "h";
-  s1.tree = repo_->blob_id(encode_tree(t));
+  s1.tree = repo_->blob_id(encode_tree(t), BlobType::tree);
   repo_->save_blob(BlobType::tree, s1.tree, encode_tree(t));
   save_snapshot(*repo_, s1);
   // The second fails at some put: try each position.
@@ -112,7 +112,7 @@ TEST_F(DiskFullTest, SnapshotFailureLeavesEarlierSnapshotsRestorable) {
     Snapshot s2;
     s2.host = "h";
     s2.time_ns = 1 + static_cast<int64_t>(n);
-    s2.tree = repo_->blob_id(encode_tree(t2));
+    s2.tree = repo_->blob_id(encode_tree(t2), BlobType::tree);
     repo_->save_blob(BlobType::tree, s2.tree, encode_tree(t2));
     fault_->fail_puts_after_count(n);
     std::string msg;
@@ -162,7 +162,7 @@ TEST_F(DiskFullTest, RetryAfterFailedIndexWriteIndexesThePack) {
   t.nodes.push_back(file_node("d", {id}, d.size()));
   Snapshot s;
   s.host = "h";
-  s.tree = repo_->blob_id(encode_tree(t));
+  s.tree = repo_->blob_id(encode_tree(t), BlobType::tree);
   repo_->save_blob(BlobType::tree, s.tree, encode_tree(t));
   save_snapshot(*repo_, s);  // succeeds
   auto fresh = Repository::open(view_of(mem_), secret_);

@@ -103,7 +103,7 @@ struct TestRepo {
   Repository* operator->() { return repo.get(); }
   Repository& operator*() { return *repo; }
   BlobId save(BlobType type, ByteView data) {
-    BlobId id = repo->blob_id(data);
+    BlobId id = repo->blob_id(data, type);
     repo->save_blob(type, id, data);
     return id;
   }
