@@ -340,7 +340,12 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
       }
     }
   });
-  if (fatal) std::rethrow_exception(fatal);
+  if (fatal) {
+    // Never leave a file that looks restored but is partly zeros.
+    for (const auto& job : files)
+      if (job->blobs_left > 0) unlink(job->path.c_str());
+    std::rethrow_exception(fatal);
+  }
 
   // 5. Files whose data could not be verified are removed; hard links are made for
   //    the others; metadata is applied (files in parallel, then directories

@@ -206,11 +206,19 @@ void LocalBackend::remove(const std::string& name) {
   sync_dir_or_throw(parent_of(path), " after removing " + path);
 }
 
+namespace {
+constexpr long kTempMinAgeSeconds = 15 * 60;
+}  // namespace
+
 size_t LocalBackend::remove_stale_temporaries() {
   size_t removed = 0;
   walk_files(root_, "", [&](const std::string&, const std::string& path,
                             const std::string& base, uint64_t) {
     if (!base.starts_with(kTempPrefix)) return;
+    // A temporary file written in the last minutes may belong to a live writer
+    // that needs no exclusive lock (a lock attempt, a key slot): leave it.
+    struct stat st;
+    if (::lstat(path.c_str(), &st) == 0 && ::time(nullptr) - st.st_mtime < kTempMinAgeSeconds) return;
     if (::unlink(path.c_str()) == 0) {
       ++removed;
     } else if (errno != ENOENT) {
