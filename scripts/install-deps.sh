@@ -11,7 +11,7 @@ BUILD_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
 )
-TEST_PACKAGES=(python3 attr procps coreutils util-linux)
+TEST_PACKAGES=(python3 attr procps coreutils util-linux mount diffutils mawk)
 BENCH_PACKAGES=(restic borgbackup time)
 
 want=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
