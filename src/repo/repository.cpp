@@ -183,7 +183,7 @@ bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, 
     if (full) {
       write_pack(*full);
       std::lock_guard<std::mutex> lock(spare_mu_);
-      if (spare_buffers_.size() < 2) spare_buffers_.push_back(std::move(full->buf));
+      if (spare_buffers_.empty()) spare_buffers_.push_back(std::move(full->buf));
       write_pending_index(false);
     }
   } catch (...) {

@@ -94,7 +94,7 @@ class Archiver {
  public:
   Archiver(repo::Repository& repo, const BackupOptions& opts, ProgressCounters& progress)
       : repo_(repo), opts_(opts), progress_(progress),
-        budget_(opts.max_in_flight ? opts.max_in_flight : 64ull * 1024 * 1024),
+        budget_(opts.max_in_flight ? opts.max_in_flight : 32ull * 1024 * 1024),
         buffer_(repo.chunker().params().max_size + kReadSize),
         pool_(opts.threads ? opts.threads : ThreadPool::default_threads()) {}
 
