@@ -130,7 +130,10 @@ std::string apply_metadata(const std::string& path, const repo::Node& node) {
   for (const auto& [name, value] : node.xattrs)
     if (lsetxattr(path.c_str(), name.c_str(), value.data(), value.size(), 0) != 0 && errno != ENOTSUP)
       note("xattr " + name);
-  if (node.type != repo::NodeType::symlink && chmod(path.c_str(), node.mode) != 0) note("chmod");
+  // Never follow a symlink that replaced the entry meanwhile.
+  if (node.type != repo::NodeType::symlink &&
+      fchmodat(AT_FDCWD, path.c_str(), node.mode, AT_SYMLINK_NOFOLLOW) != 0)
+    note("chmod");
   struct timespec times[2] = {ts_of(node.atime_ns), ts_of(node.mtime_ns)};
   if (utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) note("utimensat");
   return problems;

@@ -318,7 +318,7 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
     if (job.failed) return;
     try {
       Bytes data = repo.load_blob(t.id, repo::BlobType::data);
-      int fd = open(job.path.c_str(), O_WRONLY | O_CLOEXEC);
+      int fd = open(job.path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0) throw io_error("opening " + job.path, errno);
       try {
         for (const auto& pc : t.pieces)
