@@ -143,18 +143,21 @@ std::unique_ptr<RepoLock> RepoLock::acquire(Repository& repo, bool exclusive,
       info.pid_namespace = pid_namespace();
       info.created_ns = info.refreshed_ns = now_ns();
       std::unique_ptr<RepoLock> lock(new RepoLock(repo, info));
-      lock->write();
+      // Registered before the first write, and serialized with every write through
+      // mu_, so an interrupt at any moment leaves no lock behind.
+      lock->cleanup_id_ = add_interrupt_cleanup([l = lock.get()] { l->remove_now(); });
+      {
+        std::lock_guard<std::mutex> lk(lock->mu_);
+        lock->write();
+      }
       // Someone may have written a conflicting lock at the same time: re-check.
       held = conflict(info.id);
       if (!held) {
         if (exclusive) remove_locks(repo, false);  // clean stale leftovers
         lock->refresher_ = std::thread([l = lock.get()] { l->refresh_loop(); });
-        std::string name = Repository::object_name(ObjectKind::lock, info.id);
-        lock->cleanup_id_ = add_interrupt_cleanup([&repo, name] { repo.backend().remove(name); });
         return lock;
       }
-      repo.backend().remove(Repository::object_name(ObjectKind::lock, info.id));
-      lock->info_.id.clear();
+      lock->remove_now();
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       std::string hint = held->readable
@@ -170,7 +173,7 @@ std::unique_ptr<RepoLock> RepoLock::acquire(Repository& repo, bool exclusive,
 void RepoLock::refresh_loop() {
   std::unique_lock<std::mutex> lk(mu_);
   while (!cv_.wait_for(lk, std::chrono::seconds(kRefreshSeconds), [this] { return stop_; })) {
-    if (lost_) continue;
+    if (lost_ || info_.id.empty()) continue;
     try {
       // Never resurrect a lock someone removed: whoever removed it may already be
       // deleting data this process relies on.
@@ -192,6 +195,17 @@ void RepoLock::refresh_loop() {
   }
 }
 
+void RepoLock::remove_now() {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (info_.id.empty()) return;
+  try {
+    repo_.backend().remove(Repository::object_name(ObjectKind::lock, info_.id));
+  } catch (...) {
+  }
+  info_.id.clear();
+  lost_ = true;
+}
+
 void RepoLock::check_held() {
   std::lock_guard<std::mutex> lk(mu_);
   std::string name = Repository::object_name(ObjectKind::lock, info_.id);
@@ -209,19 +223,16 @@ void RepoLock::check_held() {
 }
 
 RepoLock::~RepoLock() {
-  if (cleanup_id_) remove_interrupt_cleanup(cleanup_id_);
   {
     std::lock_guard<std::mutex> lk(mu_);
     stop_ = true;
   }
   cv_.notify_all();
   if (refresher_.joinable()) refresher_.join();
-  if (!info_.id.empty()) {
-    try {
-      repo_.backend().remove(Repository::object_name(ObjectKind::lock, info_.id));
-    } catch (...) {
-    }
-  }
+  remove_now();
+  // Unregistered last: an interrupt until here still removes the lock (idempotent),
+  // and unregistering waits for a cleanup already running on this object.
+  if (cleanup_id_) remove_interrupt_cleanup(cleanup_id_);
 }
 
 }  // namespace strata::repo

@@ -42,6 +42,9 @@ class RepoLock {
   // by 'unlock' or judged stale by another process) or could not be refreshed in
   // time; a backup calls it right before committing its snapshot.
   void check_held();
+
+  // Removes the lock object now (idempotent); used on release and on interrupt.
+  void remove_now();
   RepoLock(const RepoLock&) = delete;
   RepoLock& operator=(const RepoLock&) = delete;
 
