@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/host_identity.h"
 #include "repo/lock.h"
 #include "repo/snapshot.h"
 #include "source/fs_backup.h"
@@ -104,7 +105,7 @@ void register_backup(CLI::App& app, GlobalOptions& g, int& exit_code) {
     opts.force = a->force;
     opts.tags = a->tags;
     opts.dataset = a->dataset;
-    opts.host = a->host.empty() ? source::local_hostname() : a->host;
+    opts.host = a->host.empty() ? local_hostname() : a->host;
     opts.threads = g.threads;
     opts.before_commit = [&lock] { lock->check_held(); };
     std::vector<std::string> abs;

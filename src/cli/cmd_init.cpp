@@ -1,6 +1,5 @@
 // `strata init`: create a repository with its first key slot.
 #include <fcntl.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -22,19 +21,7 @@ struct InitArgs {
   uint32_t kdf_memory = 64 * 1024, kdf_time = 3;
 };
 
-crypto::SlotInfo slot_info(const std::string& label) {
-  crypto::SlotInfo info;
-  info.label = label;
-  info.host = source::local_hostname();
-  struct passwd* pw = getpwuid(getuid());
-  info.user = pw ? pw->pw_name : std::to_string(getuid());
-  info.created = format_rfc3339(now_ns());
-  return info;
-}
-
 }  // namespace
-
-crypto::SlotInfo make_slot_info(const std::string& label) { return slot_info(label); }
 
 void register_init(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto args = std::make_shared<InitArgs>();
@@ -73,7 +60,7 @@ void register_init(CLI::App& app, GlobalOptions& g, int& exit_code) {
       secret = load_secret(g);
     }
     try {
-      repo::Repository::init(*backend, secret, opts, slot_info(label));
+      repo::Repository::init(*backend, secret, opts, make_slot_info(label));
     } catch (...) {
       if (generated) unlink(args->generate_key_file.c_str());
       throw;

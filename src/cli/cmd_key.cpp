@@ -3,9 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/key_file_io.h"
@@ -14,19 +12,7 @@
 
 namespace strata::cli {
 
-crypto::SlotInfo make_slot_info(const std::string& label);
-
 namespace {
-
-std::string read_first_line(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw io_error("cannot read password file " + path, errno);
-  std::string line;
-  std::getline(in, line);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line.empty()) throw Error(ExitCode::usage, "password file " + path + " is empty");
-  return line;
-}
 
 // Secret for a new slot: a passphrase file, or a key file (generated if missing).
 crypto::Secret new_secret(const std::string& password_file, const std::string& key_file) {
@@ -35,22 +21,19 @@ crypto::Secret new_secret(const std::string& password_file, const std::string& k
     throw Error(ExitCode::usage, "give exactly one of --new-password-file or --new-key-file");
   if (!password_file.empty()) {
     s.kind = crypto::Secret::Kind::passphrase;
-    s.passphrase = read_first_line(password_file);
+    s.passphrase = read_passphrase_file(password_file);
+    if (s.passphrase.empty()) throw Error(ExitCode::usage, "password file " + password_file + " is empty");
     return s;
   }
   s.kind = crypto::Secret::Kind::key_file;
   struct stat st;
-  std::string contents;
   if (stat(key_file.c_str(), &st) == 0) {
-    std::ifstream in(key_file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    contents = ss.str();
+    s.key_file_bytes = read_key_file(key_file);
   } else {
-    contents = crypto::generate_key_file();
+    std::string contents = crypto::generate_key_file();
     write_new_key_file(key_file, contents);
+    s.key_file_bytes = crypto::parse_key_file(contents);
   }
-  s.key_file_bytes = crypto::parse_key_file(contents);
   return s;
 }
 

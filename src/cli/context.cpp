@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/time_util.h"
+#include "common/host_identity.h"
 #include "storage/backend.h"
 
 namespace strata::cli {
@@ -37,24 +39,41 @@ static std::string read_text_file(const std::string& path, const char* what) {
   return ss.str();
 }
 
+std::string read_passphrase_file(const std::string& path) {
+  std::string text = read_text_file(path, "password file");
+  std::string line = text.substr(0, text.find('\n'));
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+Bytes read_key_file(const std::string& path) {
+  try {
+    return crypto::parse_key_file(read_text_file(path, "key file"));
+  } catch (const Error& e) {
+    if (e.code() != ExitCode::usage) throw;
+    throw Error(e.code(), path + ": " + e.what());
+  }
+}
+
+crypto::SlotInfo make_slot_info(const std::string& label) {
+  crypto::SlotInfo info;
+  info.label = label;
+  info.host = local_hostname();
+  info.user = local_username();
+  info.created = format_rfc3339(now_ns());
+  return info;
+}
+
 crypto::Secret load_secret(const GlobalOptions& g) {
   crypto::Secret s;
   if (!g.key_file.empty()) {
     s.kind = crypto::Secret::Kind::key_file;
-    try {
-      s.key_file_bytes = crypto::parse_key_file(read_text_file(g.key_file, "key file"));
-    } catch (const Error& e) {
-      if (e.code() != ExitCode::usage) throw;
-      throw Error(e.code(), g.key_file + ": " + e.what());
-    }
+    s.key_file_bytes = read_key_file(g.key_file);
     return s;
   }
   s.kind = crypto::Secret::Kind::passphrase;
   if (!g.password_file.empty()) {
-    std::string text = read_text_file(g.password_file, "password file");
-    auto nl = text.find('\n');
-    s.passphrase = text.substr(0, nl);
-    if (!s.passphrase.empty() && s.passphrase.back() == '\r') s.passphrase.pop_back();
+    s.passphrase = read_passphrase_file(g.password_file);
   } else if (const char* p = std::getenv("STRATA_PASSWORD")) {
     s.passphrase = p;
   } else {

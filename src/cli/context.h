@@ -23,6 +23,14 @@ struct GlobalOptions {
 // Fills unset options from STRATA_* environment variables.
 void apply_environment(GlobalOptions& g);
 
+// First line of a password file (without its line ending); Error(io) if unreadable.
+std::string read_passphrase_file(const std::string& path);
+// The 32 secret bytes of a key file; errors name the file.
+Bytes read_key_file(const std::string& path);
+
+// Label, host, user and time recorded in a new key slot.
+crypto::SlotInfo make_slot_info(const std::string& label);
+
 // The secret to use: key file if given, else passphrase (file or STRATA_PASSWORD).
 // Throws Error(usage) when none is given.
 crypto::Secret load_secret(const GlobalOptions& g);

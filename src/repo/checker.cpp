@@ -83,21 +83,8 @@ CheckReport check_repository(Repository& repo, const CheckOptions& options,
                              ProgressCounters& progress) {
   CheckReport r;
   // 1. Index files.
-  repo.load_index(&r.errors);
-  std::map<PackId, std::vector<PackEntry>> packs;
-  for (const auto& id : repo.loaded_index_files()) {
-    std::vector<IndexedPack> list;
-    std::string reason;
-    try {
-      if (!parse_index(repo.load_object(ObjectKind::index, id), list, reason)) continue;
-    } catch (const Error&) {
-      continue;  // already reported by load_index
-    }
-    for (auto& p : list) {
-      auto& v = packs[p.id];
-      if (v.empty()) v = std::move(p.blobs);
-    }
-  }
+  Repository::PackListing packs;
+  repo.load_index(&r.errors, &packs);
   // 2. Packs present with the exact size the index implies.
   std::map<std::string, uint64_t> stored;
   for (const auto& o : repo.backend().list("data")) stored[o.name] = o.size;
@@ -114,15 +101,12 @@ CheckReport check_repository(Repository& repo, const CheckOptions& options,
                          std::to_string(want) + " bytes its index implies (truncated or damaged)");
   }
   for (const auto& [name, size] : stored) {
-    Bytes id;
-    std::string base = name.substr(name.rfind('/') + 1);
-    PackId pid{};
-    if (!from_hex(base, id) || id.size() != 32) {
+    auto pid = Repository::pack_id_from_name(name);
+    if (!pid) {
       r.warnings.push_back(name + ": unexpected file in data/");
       continue;
     }
-    std::copy(id.begin(), id.end(), pid.begin());
-    if (!packs.count(pid))
+    if (!packs.count(*pid))
       r.warnings.push_back(name + ": pack not in any index (left by an interrupted backup or "
                                   "prune; 'strata prune' removes it)");
   }

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "common/error.h"
+#include "common/host_identity.h"
 #include "common/interrupt.h"
 #include "common/time_util.h"
 #include "crypto/random.h"
@@ -24,21 +25,10 @@ constexpr int64_t kSecond = 1000000000LL;
 constexpr int64_t kStaleAfter = 30 * 60 * kSecond;
 constexpr int kRefreshSeconds = 5 * 60;
 
-std::string hostname() {
-  char buf[256] = {0};
-  gethostname(buf, sizeof buf - 1);
-  return buf;
-}
-
 std::string pid_namespace() {
   char buf[64] = {0};
   ssize_t n = readlink("/proc/self/ns/pid", buf, sizeof buf - 1);
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
-}
-
-std::string username() {
-  struct passwd* pw = getpwuid(getuid());
-  return pw ? pw->pw_name : std::to_string(getuid());
 }
 
 LockInfo parse_lock(const std::string& id, const Bytes& plain) {
@@ -68,7 +58,7 @@ bool lock_is_stale(const LockInfo& lock, int64_t now) {
   if (!lock.readable) return false;
   // A dead PID only proves staleness on this host and in this PID namespace
   // (containers may share a host name but not PIDs).
-  bool same_pids = lock.host == hostname() &&
+  bool same_pids = lock.host == local_hostname() &&
                    (lock.pid_namespace.empty() || lock.pid_namespace == pid_namespace());
   if (same_pids && lock.pid > 0 && kill(lock.pid, 0) != 0 && errno == ESRCH) return true;
   return now - lock.refreshed_ns > kStaleAfter;
@@ -136,8 +126,8 @@ std::unique_ptr<RepoLock> RepoLock::acquire(Repository& repo, bool exclusive,
       LockInfo info;
       info.id = to_hex(crypto::random_bytes(32));
       info.exclusive = exclusive;
-      info.host = hostname();
-      info.username = username();
+      info.host = local_hostname();
+      info.username = local_username();
       info.operation = operation;
       info.pid = static_cast<int>(getpid());
       info.pid_namespace = pid_namespace();

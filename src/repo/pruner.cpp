@@ -52,17 +52,9 @@ std::unordered_set<BlobId, BlobIdHash> used_blobs(Repository& repo) {
 PruneReport prune_repository(Repository& repo, const PruneOptions& options,
                              ProgressCounters& progress) {
   PruneReport r;
-  repo.load_index();  // throws on an unreadable index: never prune with a partial view
+  Repository::PackListing packs;
+  repo.load_index(nullptr, &packs);  // throws on an unreadable index: never prune with a partial view
   std::vector<std::string> old_index_files = repo.loaded_index_files();
-  std::map<PackId, std::vector<PackEntry>> packs;
-  for (const auto& id : old_index_files) {
-    std::vector<IndexedPack> list;
-    std::string reason;
-    if (!parse_index(repo.load_object(ObjectKind::index, id), list, reason))
-      throw Error(ExitCode::integrity, "index/" + id + ": " + reason);
-    for (auto& p : list)
-      if (packs[p.id].empty()) packs[p.id] = std::move(p.blobs);
-  }
   auto used = used_blobs(repo);
 
   // Classify packs. A blob counts as used only in the pack the index resolves it to.
@@ -108,12 +100,8 @@ PruneReport prune_repository(Repository& repo, const PruneOptions& options,
   // Packs in data/ that no index names: leftovers of interrupted writers.
   std::vector<std::string> unindexed;
   for (const auto& [name, size] : stored) {
-    Bytes raw;
-    std::string base = name.substr(name.rfind('/') + 1);
-    if (!from_hex(base, raw) || raw.size() != 32) continue;
-    PackId pid{};
-    std::copy(raw.begin(), raw.end(), pid.begin());
-    if (!packs.count(pid)) {
+    auto pid = Repository::pack_id_from_name(name);
+    if (pid && !packs.count(*pid)) {
       unindexed.push_back(name);
       r.bytes_freed += size;
     }

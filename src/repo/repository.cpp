@@ -117,7 +117,16 @@ std::unique_ptr<Repository> Repository::open(std::unique_ptr<storage::Backend> b
   return repo;
 }
 
-void Repository::load_index(std::vector<std::string>* problems) {
+std::optional<PackId> Repository::pack_id_from_name(const std::string& name) {
+  Bytes raw;
+  std::string base = name.substr(name.rfind('/') + 1);
+  if (!from_hex(base, raw) || raw.size() != 32) return std::nullopt;
+  PackId id{};
+  std::copy(raw.begin(), raw.end(), id.begin());
+  return id;
+}
+
+void Repository::load_index(std::vector<std::string>* problems, PackListing* listing) {
   index_ = std::make_unique<MasterIndex>();
   index_files_.clear();
   for (const auto& id : list_objects(ObjectKind::index)) {
@@ -132,7 +141,10 @@ void Repository::load_index(std::vector<std::string>* problems) {
       problems->push_back(e.what());
       continue;
     }
-    for (const auto& p : packs) index_->add_pack(p.id, p.blobs);
+    for (auto& p : packs) {
+      index_->add_pack(p.id, p.blobs);
+      if (listing) listing->try_emplace(p.id, std::move(p.blobs));
+    }
     index_files_.push_back(id);
   }
 }

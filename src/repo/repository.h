@@ -6,6 +6,7 @@
 // it; index files are written before the snapshot that needs them (flush()).
 #pragma once
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -63,9 +64,14 @@ class Repository {
   }
 
   // --- index
+  // Every pack named by the index files with the entries listed for it (the first
+  // listing wins when several index files name the same pack).
+  using PackListing = std::map<PackId, std::vector<PackEntry>>;
+
   // Loads every index file; throws Error(integrity) naming the first unreadable one
-  // unless `problems` is given, in which case each problem is appended there.
-  void load_index(std::vector<std::string>* problems = nullptr);
+  // unless `problems` is given, in which case each problem is appended there. With
+  // `listing`, also returns the packs as the index files list them (check, prune).
+  void load_index(std::vector<std::string>* problems = nullptr, PackListing* listing = nullptr);
   MasterIndex& index() { return *index_; }
   // Index files loaded or written by this process (not for use during a backup).
   const std::vector<std::string>& loaded_index_files() const { return index_files_; }
@@ -90,6 +96,8 @@ class Repository {
   std::string write_index_file(const std::vector<IndexedPack>& packs);
 
   static std::string pack_name(const PackId& id);
+  // The pack id of an object name "data/ab/<64 hex>", or nullopt for anything else.
+  static std::optional<PackId> pack_id_from_name(const std::string& name);
   static std::string object_name(ObjectKind kind, const std::string& id);
 
  private:

@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "common/error.h"
+#include "common/host_identity.h"
 #include "common/thread_pool.h"
 #include "common/time_util.h"
 #include "source/fs_metadata.h"
@@ -31,11 +32,6 @@ using repo::Node;
 using repo::NodeType;
 using repo::Tree;
 
-std::string local_hostname() {
-  char buf[256] = {0};
-  gethostname(buf, sizeof buf - 1);
-  return buf;
-}
 
 std::string canonical_source_path(const std::string& path) {
   std::error_code ec;
@@ -88,6 +84,11 @@ struct PendingDir {
 // Parent snapshot's tree at one directory, looked up by name.
 struct ParentDir {
   std::map<std::string, Node> nodes;
+  // The parent snapshot's node of this name and type, if any.
+  const Node* find(const std::string& name, NodeType type) const {
+    auto it = nodes.find(name);
+    return it != nodes.end() && it->second.type == type ? &it->second : nullptr;
+  }
 };
 
 class Archiver {
@@ -108,6 +109,9 @@ class Archiver {
                  const ParentDir* parent, dev_t root_dev);
   bool excluded(const std::string& path, const std::string& name) const;
   void read_file(int fd, PendingEntry& entry, const std::string& path, bool sparse);
+  // Reads through `read_some` (returns bytes read, 0 at the end) and submits the
+  // chunks of what it returns; returns the byte count.
+  size_t chunk_input(PendingEntry& entry, const std::function<size_t(uint8_t*, size_t)>& read_some);
   void submit_chunk(const uint8_t* data, size_t n, PendingEntry& entry);
   std::unique_ptr<ParentDir> load_parent(const std::optional<BlobId>& tree_id);
   void queue_finalize(const std::shared_ptr<PendingDir>& dir);
@@ -186,9 +190,33 @@ void Archiver::submit_chunk(const uint8_t* data, size_t n, PendingEntry& entry) 
   entry.chunks.push_back(fut.share());
 }
 
-void Archiver::read_file(int fd, PendingEntry& entry, const std::string& path, bool sparse) {
+size_t Archiver::chunk_input(PendingEntry& entry, const std::function<size_t(uint8_t*, size_t)>& read_some) {
   const auto& chunker = repo_.chunker();
   size_t max = chunker.params().max_size;
+  size_t have = 0, total = 0;
+  bool eof = false;
+  while (!eof || have > 0) {
+    while (!eof && have < max) {
+      size_t n = read_some(buffer_.data() + have, buffer_.size() - have);
+      if (n == 0) {
+        eof = true;
+        break;
+      }
+      have += n;
+      total += n;
+      summary_.bytes_read += n;
+      progress_.bytes_done += n;
+    }
+    if (have == 0) break;
+    size_t cut = chunker.cut(buffer_.data(), have);
+    submit_chunk(buffer_.data(), cut, entry);
+    std::memmove(buffer_.data(), buffer_.data() + cut, have - cut);
+    have -= cut;
+  }
+  return total;
+}
+
+void Archiver::read_file(int fd, PendingEntry& entry, const std::string& path, bool sparse) {
   std::vector<repo::Extent> extents;
   if (sparse) {
     off_t pos = 0, size = static_cast<off_t>(entry.node.size);
@@ -217,31 +245,18 @@ void Archiver::read_file(int fd, PendingEntry& entry, const std::string& path, b
   for (const auto& ex : extents) {
     uint64_t remaining = ex.length;
     off_t offset = static_cast<off_t>(ex.offset);
-    size_t have = 0;
-    bool eof = false;
-    while (!eof || have > 0) {
-      while (!eof && have < max) {
-        size_t want = std::min<uint64_t>(buffer_.size() - have, remaining);
-        if (want == 0) { eof = true; break; }
-        ssize_t n = pread(fd, buffer_.data() + have, want, offset);
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          throw ReadFailure{path + ": " + errno_text(errno)};
-        }
-        if (n == 0) { eof = true; break; }  // file shrank while reading
-        have += static_cast<size_t>(n);
+    total_read += chunk_input(entry, [&](uint8_t* dst, size_t room) -> size_t {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(room, remaining));
+      if (want == 0) return 0;
+      for (;;) {
+        ssize_t n = pread(fd, dst, want, offset);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw ReadFailure{path + ": " + errno_text(errno)};
         offset += n;
-        total_read += static_cast<uint64_t>(n);
         remaining -= static_cast<uint64_t>(n);
-        summary_.bytes_read += static_cast<uint64_t>(n);
-        progress_.bytes_done += static_cast<uint64_t>(n);
+        return static_cast<size_t>(n);  // 0: the file shrank while being read
       }
-      if (have == 0) break;
-      size_t cut = chunker.cut(buffer_.data(), have);
-      submit_chunk(buffer_.data(), cut, entry);
-      std::memmove(buffer_.data(), buffer_.data() + cut, have - cut);
-      have -= cut;
-    }
+    });
   }
   // A file that shrank while being read is recorded with the bytes it had, not
   // padded to its earlier size (pseudo-files report sizes they do not deliver).
@@ -259,11 +274,7 @@ void Archiver::add_entry(PendingDir& dir, const std::string& path, const std::st
   PendingEntry entry;
   entry.node.name = name;
   node_from_stat(path, st, entry.node);
-  const Node* old = nullptr;
-  if (parent) {
-    auto it = parent->nodes.find(name);
-    if (it != parent->nodes.end() && it->second.type == entry.node.type) old = &it->second;
-  }
+  const Node* old = parent ? parent->find(name, entry.node.type) : nullptr;
   if (entry.node.type == NodeType::dir) {
     if (opts_.one_file_system && st.st_dev != root_dev) {
       // Mount point of another filesystem: keep the directory itself, empty.
@@ -395,8 +406,7 @@ BackupResult Archiver::finish(const BlobId& root, std::vector<std::string> paths
   repo::Snapshot snap;
   snap.time_ns = start;
   snap.host = opts_.host.empty() ? local_hostname() : opts_.host;
-  struct passwd* pw = getpwuid(getuid());
-  snap.username = pw ? pw->pw_name : std::to_string(getuid());
+  snap.username = local_username();
   snap.uid = getuid();
   snap.gid = getgid();
   snap.paths = std::move(paths);
@@ -466,11 +476,7 @@ BackupResult Archiver::run_paths() {
           PendingEntry e;
           e.node.name = name;
           node_from_stat(child_path, st, e.node);
-          const Node* old = nullptr;
-          if (parent) {
-            auto it = parent->nodes.find(name);
-            if (it != parent->nodes.end()) old = &it->second;
-          }
+          const Node* old = parent ? parent->find(name, e.node.type) : nullptr;
           std::unique_ptr<ParentDir> sub = old ? load_parent(old->subtree) : nullptr;
           e.child = build(child, child_path, sub.get());
           dir->entries.push_back(std::move(e));
@@ -502,29 +508,14 @@ BackupResult Archiver::run_stream(int fd, const std::string& name) {
   entry.node.uid = getuid();
   entry.node.gid = getgid();
   entry.node.mtime_ns = entry.node.ctime_ns = entry.node.atime_ns = start;
-  const auto& chunker = repo_.chunker();
-  size_t max = chunker.params().max_size;
-  size_t have = 0;
-  bool eof = false;
-  while (!eof || have > 0) {
-    while (!eof && have < max) {
-      ssize_t n = read(fd, buffer_.data() + have, buffer_.size() - have);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw io_error("reading standard input", errno);
-      }
-      if (n == 0) { eof = true; break; }
-      have += static_cast<size_t>(n);
-      entry.node.size += static_cast<uint64_t>(n);
-      summary_.bytes_read += static_cast<uint64_t>(n);
-      progress_.bytes_done += static_cast<uint64_t>(n);
+  entry.node.size = chunk_input(entry, [&](uint8_t* dst, size_t room) -> size_t {
+    for (;;) {
+      ssize_t n = read(fd, dst, room);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw io_error("reading standard input", errno);
+      return static_cast<size_t>(n);
     }
-    if (have == 0) break;
-    size_t cut = chunker.cut(buffer_.data(), have);
-    submit_chunk(buffer_.data(), cut, entry);
-    std::memmove(buffer_.data(), buffer_.data() + cut, have - cut);
-    have -= cut;
-  }
+  });
   summary_.files_new = 1;
   summary_.bytes_total = entry.node.size;
   progress_.files_done++;

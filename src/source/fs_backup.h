@@ -42,8 +42,6 @@ BackupResult backup_paths(repo::Repository& repo, const BackupOptions& options,
 BackupResult backup_stream(repo::Repository& repo, int fd, const std::string& name,
                            const BackupOptions& options, ProgressCounters& progress);
 
-std::string local_hostname();
-
 // The absolute path a backup records for a source argument: symlinks in the
 // directories above it are resolved (so /link/dir is stored where it really is
 // and restores as directories), the last component is kept as it is.
