@@ -22,6 +22,7 @@
 #include "common/host_identity.h"
 #include "common/thread_pool.h"
 #include "common/time_util.h"
+#include "source/chunk_batcher.h"
 #include "source/fs_metadata.h"
 
 namespace strata::source {
@@ -64,7 +65,7 @@ struct PendingEntry {
   Node node;
   std::optional<BlobId> old_subtree;  // dirs: the parent snapshot's tree, if any
   std::optional<std::vector<BlobId>> old_content;  // files read again despite a parent node
-  std::vector<std::shared_future<BlobId>> chunks;
+  std::vector<ChunkRef> chunks;
   std::shared_ptr<PendingDir> child;
 };
 
@@ -75,7 +76,7 @@ struct PendingDir {
     for (const auto& e : entries) {
       if (e.child && !e.child->id) return false;
       for (const auto& c : e.chunks)
-        if (c.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+        if (!c.ready()) return false;
     }
     return true;
   }
@@ -95,8 +96,8 @@ class Archiver {
  public:
   Archiver(repo::Repository& repo, const BackupOptions& opts, ProgressCounters& progress)
       : repo_(repo), opts_(opts), progress_(progress),
-        budget_(opts.max_in_flight ? opts.max_in_flight : 32ull * 1024 * 1024),
         buffer_(repo.chunker().params().max_size + kReadSize),
+        batcher_(repo, pool_, opts.max_in_flight ? opts.max_in_flight : 32ull * 1024 * 1024),
         pool_(opts.threads ? opts.threads : ThreadPool::default_threads()) {}
 
   BackupResult run_paths();
@@ -112,7 +113,6 @@ class Archiver {
   // Reads through `read_some` (returns bytes read, 0 at the end) and submits the
   // chunks of what it returns; returns the byte count.
   size_t chunk_input(PendingEntry& entry, const std::function<size_t(uint8_t*, size_t)>& read_some);
-  void submit_chunk(const uint8_t* data, size_t n, PendingEntry& entry);
   std::unique_ptr<ParentDir> load_parent(const std::optional<BlobId>& tree_id);
   void queue_finalize(const std::shared_ptr<PendingDir>& dir);
   void drain(bool all);
@@ -127,15 +127,13 @@ class Archiver {
   repo::Repository& repo_;
   const BackupOptions& opts_;
   ProgressCounters& progress_;
-  Budget budget_;
   Bytes buffer_;
   std::deque<std::shared_ptr<PendingDir>> finalize_queue_;
   repo::SnapshotSummary summary_;
   std::vector<std::string> errors_;
   dev_t root_dev_ = 0;
-  std::mutex failure_mu_;
-  std::exception_ptr failure_;  // first worker error; stops the walk early
-  ThreadPool pool_;             // last: destroyed (and joined) first
+  ChunkBatcher batcher_;  // submits to pool_ (only stores the reference when built)
+  ThreadPool pool_;       // last: destroyed (joined) first, while the batcher exists
 };
 
 bool Archiver::excluded(const std::string& path, const std::string& name) const {
@@ -160,58 +158,41 @@ std::unique_ptr<ParentDir> Archiver::load_parent(const std::optional<BlobId>& tr
   }
 }
 
-void Archiver::submit_chunk(const uint8_t* data, size_t n, PendingEntry& entry) {
-  {
-    std::lock_guard<std::mutex> lock(failure_mu_);
-    if (failure_) std::rethrow_exception(failure_);
-  }
-  budget_.acquire(n);
-  auto buf = std::make_shared<Bytes>(data, data + n);
-  // The task's closure lives as long as its future: drop the data as soon as it
-  // is stored, or every chunk of the backup would stay in memory.
-  auto fut = pool_.submit([this, buf]() mutable -> BlobId {
-    size_t size = buf->size();
-    try {
-      BlobId id = repo_.blob_id(*buf);
-      repo_.save_blob(BlobType::data, id, *buf);
-      buf.reset();
-      budget_.release(size);
-      return id;
-    } catch (...) {
-      buf.reset();
-      {
-        std::lock_guard<std::mutex> lock(failure_mu_);
-        if (!failure_) failure_ = std::current_exception();
-      }
-      budget_.release(size);
-      throw;
-    }
-  });
-  entry.chunks.push_back(fut.share());
-}
-
+// Boundaries are searched in what has been read so far; more is read only when
+// none is found there (a boundary found in a prefix is the boundary of the whole
+// input), so the unconsumed tail is moved to the buffer's front rarely and is small.
 size_t Archiver::chunk_input(PendingEntry& entry, const std::function<size_t(uint8_t*, size_t)>& read_some) {
   const auto& chunker = repo_.chunker();
-  size_t max = chunker.params().max_size;
-  size_t have = 0, total = 0;
+  const size_t max = chunker.params().max_size;
+  uint8_t* buf = buffer_.data();
+  size_t begin = 0, end = 0, total = 0;  // unconsumed input is buf[begin, end)
   bool eof = false;
-  while (!eof || have > 0) {
-    while (!eof && have < max) {
-      size_t n = read_some(buffer_.data() + have, buffer_.size() - have);
-      if (n == 0) {
-        eof = true;
-        break;
+  for (;;) {
+    size_t avail = end - begin;
+    if (avail > 0) {
+      size_t cut = chunker.cut(buf + begin, avail);
+      if (cut < avail || avail >= max || eof) {
+        entry.chunks.push_back(batcher_.add(buf + begin, cut));
+        begin += cut;
+        continue;
       }
-      have += n;
-      total += n;
-      summary_.bytes_read += n;
-      progress_.bytes_done += n;
+    } else if (eof) {
+      break;
     }
-    if (have == 0) break;
-    size_t cut = chunker.cut(buffer_.data(), have);
-    submit_chunk(buffer_.data(), cut, entry);
-    std::memmove(buffer_.data(), buffer_.data() + cut, have - cut);
-    have -= cut;
+    if (end == buffer_.size()) {
+      std::memmove(buf, buf + begin, avail);
+      begin = 0;
+      end = avail;
+    }
+    size_t n = read_some(buf + end, buffer_.size() - end);
+    if (n == 0) {
+      eof = true;
+      continue;
+    }
+    end += n;
+    total += n;
+    summary_.bytes_read += n;
+    progress_.bytes_done += n;
   }
   return total;
 }
@@ -366,7 +347,10 @@ void Archiver::queue_finalize(const std::shared_ptr<PendingDir>& dir) {
 void Archiver::drain(bool all) {
   while (!finalize_queue_.empty()) {
     auto& front = finalize_queue_.front();
-    if (!all && finalize_queue_.size() < 4096 && !front->ready()) return;
+    if (!front->ready()) {
+      if (!all && finalize_queue_.size() < 4096) return;
+      batcher_.flush();  // about to wait: its chunks may sit in the open batch
+    }
     finalize(*front);
     finalize_queue_.pop_front();
   }
@@ -381,7 +365,10 @@ BlobId Archiver::finalize(PendingDir& dir) {
       e.node.subtree = *e.child->id;
       if (e.old_subtree) (*e.old_subtree == *e.child->id ? summary_.dirs_unchanged : summary_.dirs_changed)++;
     }
-    for (auto& c : e.chunks) e.node.content.push_back(c.get());  // rethrows worker errors
+    for (auto& c : e.chunks) {
+      if (!c.batch->submitted) batcher_.flush();
+      e.node.content.push_back(c.get());  // rethrows worker errors
+    }
     if (e.old_content) (*e.old_content == e.node.content ? summary_.files_unchanged : summary_.files_changed)++;
     tree.nodes.push_back(std::move(e.node));
   }
@@ -397,11 +384,9 @@ BlobId Archiver::finalize(PendingDir& dir) {
 BackupResult Archiver::finish(const BlobId& root, std::vector<std::string> paths, int64_t start) {
   // Chunks of files dropped after a read error are still in the pipeline: wait for
   // all of them, and never commit if any store failed.
+  batcher_.flush();
   pool_.wait_idle();
-  {
-    std::lock_guard<std::mutex> lock(failure_mu_);
-    if (failure_) std::rethrow_exception(failure_);
-  }
+  batcher_.rethrow_failure();
   if (opts_.before_commit) opts_.before_commit();
   repo::Snapshot snap;
   snap.time_ns = start;

@@ -140,7 +140,7 @@ void LocalBackend::put(const std::string& name, ByteView data) {
     fd = open_retry(tmp, O_WRONLY | O_CREAT | O_EXCL, kFileMode);
   }
   if (fd < 0) throw io_error("writing " + path, errno);
-  int err = write_all(fd, data);
+  int err = write_all_bypassing_cache(fd, data);
   if (err == 0) err = fsync_fd(fd);
   if (::close(fd) != 0 && err == 0) err = errno;
   if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
 
 #include "common/error.h"
 #include "storage/posix_file_internal.h"
@@ -24,6 +27,62 @@ int write_all(int fd, ByteView data) {
     done += static_cast<size_t>(n);
   }
   return 0;
+}
+
+namespace {
+
+constexpr size_t kDirectAlign = 4096;             // covers 512- and 4096-byte sectors
+constexpr size_t kDirectSlice = 4 * 1024 * 1024;  // bounce buffer, one per writing thread
+
+bool set_direct(int fd, bool on) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0) return false;
+  return ::fcntl(fd, F_SETFL, on ? (flags | O_DIRECT) : (flags & ~O_DIRECT)) == 0;
+}
+
+// Writes the aligned prefix of `data` with O_DIRECT; returns how many bytes went out
+// that way (0 when the filesystem refuses direct I/O). Stops early, without an
+// error, at anything unusual: the caller finishes through the page cache, which
+// reports real errors (disk full) with their errno.
+size_t write_direct_prefix(int fd, ByteView data) {
+  const size_t aligned = data.size() & ~(kDirectAlign - 1);
+  if (aligned == 0 || !set_direct(fd, true)) return 0;
+  struct FreeDeleter {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  thread_local std::unique_ptr<uint8_t, FreeDeleter> bounce;
+  if (!bounce) {
+    void* p = nullptr;
+    if (::posix_memalign(&p, kDirectAlign, kDirectSlice) != 0) return 0;
+    bounce.reset(static_cast<uint8_t*>(p));
+  }
+  size_t done = 0;
+  while (done < aligned) {
+    size_t len = std::min(kDirectSlice, aligned - done);
+    std::memcpy(bounce.get(), data.data() + done, len);
+    ssize_t n = ::write(fd, bounce.get(), len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || static_cast<size_t>(n) % kDirectAlign != 0) {
+      if (n > 0) done += static_cast<size_t>(n);
+      // A partial block written directly cannot be continued directly; rewind to
+      // the last whole block and let the buffered path redo the rest.
+      done &= ~(kDirectAlign - 1);
+      if (::lseek(fd, static_cast<off_t>(done), SEEK_SET) < 0) done = 0;
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  set_direct(fd, false);
+  return done;
+}
+
+}  // namespace
+
+int write_all_bypassing_cache(int fd, ByteView data) {
+  constexpr size_t kDirectMin = 1024 * 1024;
+  size_t done = data.size() >= kDirectMin ? write_direct_prefix(fd, data) : 0;
+  if (done > 0 && ::lseek(fd, static_cast<off_t>(done), SEEK_SET) < 0) return errno;
+  return write_all(fd, data.subspan(done));
 }
 
 int read_to_end(int fd, uint64_t size_hint, Bytes& out) {

@@ -16,6 +16,12 @@ namespace strata::storage {
 // Writes all of `data`; returns 0 or the errno of the failing write.
 int write_all(int fd, ByteView data);
 
+// Like write_all for a file written from offset 0, but moves large objects to the
+// disk with O_DIRECT (no page-cache copy, no cache pollution; markedly cheaper in
+// CPU on virtual disks). Falls back to buffered writes wherever direct I/O is
+// refused. The caller still fsyncs.
+int write_all_bypassing_cache(int fd, ByteView data);
+
 // Reads until EOF into `out` (replacing it); `size_hint` is the expected size.
 // Returns 0 or errno.
 int read_to_end(int fd, uint64_t size_hint, Bytes& out);

@@ -1,0 +1,68 @@
+// Hands chunks to the worker pool that hashes, deduplicates, compresses, seals and
+// packs them. Large chunks travel alone; small ones (the content of small files) are
+// grouped into batches of about 1 MiB, so that tens of thousands of small files cost
+// a few hundred pool tasks and wake-ups instead of one each. The bytes handed to the
+// workers are bounded by a Budget (plus one open batch): memory depends on
+// configuration, not on the data set.
+#pragma once
+#include <exception>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "common/thread_pool.h"
+#include "repo/repository.h"
+
+namespace strata::source {
+
+// Chunks submitted together; the worker fills `ids` and then fulfils `done`.
+struct ChunkBatch {
+  Bytes data;
+  std::vector<uint32_t> ends;  // chunk i is data[ends[i-1] (or 0), ends[i])
+  std::vector<repo::BlobId> ids;
+  std::promise<void> promise;
+  std::shared_future<void> done = promise.get_future().share();
+  bool submitted = false;
+};
+
+// One chunk's place in a batch; its id is known once the batch is done.
+struct ChunkRef {
+  std::shared_ptr<ChunkBatch> batch;
+  uint32_t index = 0;
+  bool ready() const {
+    return batch->submitted &&
+           batch->done.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  }
+  // Waits for the batch; rethrows the worker's error if storing failed.
+  const repo::BlobId& get() const {
+    batch->done.get();
+    return batch->ids[index];
+  }
+};
+
+class ChunkBatcher {
+ public:
+  ChunkBatcher(repo::Repository& repo, ThreadPool& pool, uint64_t max_in_flight)
+      : repo_(repo), pool_(pool), budget_(max_in_flight) {}
+
+  // Copies data[0..n) into a batch and returns where its id will appear. Throws the
+  // first worker error (e.g. the repository disk is full) so the walk stops early.
+  ChunkRef add(const uint8_t* data, size_t n);
+  // Submits the partly filled batch (before waiting for any of its chunks).
+  void flush();
+  // Throws the first worker error, if any.
+  void rethrow_failure();
+
+ private:
+  void submit(std::shared_ptr<ChunkBatch> batch);
+
+  repo::Repository& repo_;
+  ThreadPool& pool_;
+  Budget budget_;
+  std::shared_ptr<ChunkBatch> open_;
+  std::mutex failure_mu_;
+  std::exception_ptr failure_;
+};
+
+}  // namespace strata::source
