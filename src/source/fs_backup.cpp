@@ -85,10 +85,14 @@ struct PendingDir {
 // Parent snapshot's tree at one directory, looked up by name.
 struct ParentDir {
   std::map<std::string, Node> nodes;
-  // The parent snapshot's node of this name and type, if any.
-  const Node* find(const std::string& name, NodeType type) const {
+  // The parent snapshot's node of this name (and type), if any.
+  const Node* find(const std::string& name) const {
     auto it = nodes.find(name);
-    return it != nodes.end() && it->second.type == type ? &it->second : nullptr;
+    return it != nodes.end() ? &it->second : nullptr;
+  }
+  const Node* find(const std::string& name, NodeType type) const {
+    const Node* n = find(name);
+    return n && n->type == type ? n : nullptr;
   }
 };
 
@@ -254,7 +258,8 @@ void Archiver::add_entry(PendingDir& dir, const std::string& path, const std::st
   }
   PendingEntry entry;
   entry.node.name = name;
-  node_from_stat(path, st, entry.node);
+  const Node* previous = parent && !opts_.force ? parent->find(name) : nullptr;
+  node_from_stat(path, st, entry.node, previous);
   const Node* old = parent ? parent->find(name, entry.node.type) : nullptr;
   if (entry.node.type == NodeType::dir) {
     if (opts_.one_file_system && st.st_dev != root_dev) {

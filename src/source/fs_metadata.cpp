@@ -90,7 +90,8 @@ void read_xattrs(const std::string& path, repo::Node& node) {
 
 }  // namespace
 
-void node_from_stat(const std::string& path, const struct stat& st, repo::Node& node) {
+void node_from_stat(const std::string& path, const struct stat& st, repo::Node& node,
+                    const repo::Node* previous) {
   using repo::NodeType;
   if (S_ISREG(st.st_mode)) node.type = NodeType::file;
   else if (S_ISDIR(st.st_mode)) node.type = NodeType::dir;
@@ -112,6 +113,12 @@ void node_from_stat(const std::string& path, const struct stat& st, repo::Node& 
   node.links = st.st_nlink;
   node.size = node.type == NodeType::file ? static_cast<uint64_t>(st.st_size) : 0;
   if (node.type == NodeType::chardev || node.type == NodeType::blockdev) node.rdev = st.st_rdev;
+  if (previous && previous->type == node.type && previous->device == node.device &&
+      previous->inode == node.inode && previous->ctime_ns == node.ctime_ns) {
+    node.link_target = previous->link_target;
+    node.xattrs = previous->xattrs;
+    return;
+  }
   if (node.type == NodeType::symlink) {
     std::vector<char> buf(static_cast<size_t>(st.st_size) + 256);
     ssize_t n = readlink(path.c_str(), buf.data(), buf.size());

@@ -10,8 +10,12 @@
 namespace strata::source {
 
 // Fills every metadata field of `node` from `st` (and xattrs / link target read
-// from `path`); leaves name and content alone.
-void node_from_stat(const std::string& path, const struct stat& st, repo::Node& node);
+// from `path`); leaves name and content alone. `previous` is the same entry in the
+// parent snapshot, if any: when its type, device, inode and ctime are unchanged,
+// its xattrs and link target are reused instead of read again (changing either
+// changes the ctime), which spares two system calls per entry on re-backups.
+void node_from_stat(const std::string& path, const struct stat& st, repo::Node& node,
+                    const repo::Node* previous = nullptr);
 
 // Applies ownership (when running as root or the owner), mode, xattrs and times to
 // an already created entry. Returns an empty string or a description of what failed.

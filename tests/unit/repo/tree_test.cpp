@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "crypto/hash.h"
 #include "repo/tree.h"
@@ -115,6 +116,92 @@ TEST(TreeTest, RoundTripEveryField) {
   ASSERT_EQ(out.nodes.size(), t.nodes.size());
   for (size_t i = 0; i < t.nodes.size(); ++i) expect_same(t.nodes[i], out.nodes[i]);
   EXPECT_EQ(encode_tree(out), b) << "encoding is deterministic";
+}
+
+// The encoding through a JSON document (how trees were first written): the fast
+// writer must produce the very same bytes, or unchanged directories would get new
+// tree ids and lose deduplication against older snapshots.
+Bytes reference_encoding(const Tree& tree) {
+  auto bin = [](const void* p, size_t n) {
+    const auto* b = static_cast<const uint8_t*>(p);
+    return json::binary_t(std::vector<uint8_t>(b, b + n));
+  };
+  json nodes = json::array();
+  for (const auto& n : tree.nodes) {
+    json j;
+    j["name"] = bin(n.name.data(), n.name.size());
+    j["type"] = node_type_name(n.type);
+    j["mode"] = n.mode;
+    j["uid"] = n.uid;
+    j["gid"] = n.gid;
+    if (!n.user.empty()) j["user"] = n.user;
+    if (!n.group.empty()) j["group"] = n.group;
+    j["mtime"] = n.mtime_ns;
+    j["ctime"] = n.ctime_ns;
+    j["atime"] = n.atime_ns;
+    j["inode"] = n.inode;
+    j["dev"] = n.device;
+    j["links"] = n.links;
+    if (n.rdev) j["rdev"] = n.rdev;
+    j["size"] = n.size;
+    if (n.type == NodeType::file) {
+      json c = json::array();
+      for (const auto& id : n.content) c.push_back(bin(id.data(), id.size()));
+      j["content"] = std::move(c);
+      if (n.extents) {
+        json e = json::array();
+        for (const auto& x : *n.extents) e.push_back(json::array({x.offset, x.length}));
+        j["extents"] = std::move(e);
+      }
+    }
+    if (n.subtree) j["subtree"] = bin(n.subtree->data(), 32);
+    if (n.type == NodeType::symlink) j["target"] = bin(n.link_target.data(), n.link_target.size());
+    if (!n.xattrs.empty()) {
+      json x = json::array();
+      for (const auto& [k, v] : n.xattrs)
+        x.push_back(json::array({bin(k.data(), k.size()), bin(v.data(), v.size())}));
+      j["xattrs"] = std::move(x);
+    }
+    nodes.push_back(std::move(j));
+  }
+  json root = {{"v", 1}, {"nodes", std::move(nodes)}};
+  return json::to_msgpack(root);
+}
+
+TEST(TreeTest, EncodingMatchesDocumentEncoding) {
+  EXPECT_EQ(encode_tree(full_tree()), reference_encoding(full_tree()));
+  EXPECT_EQ(encode_tree(Tree{}), reference_encoding(Tree{}));
+  // Every integer width and sign, long names, many entries and big xattrs.
+  std::mt19937_64 rng(7);
+  const int64_t edges[] = {0, 1, 31, 127, 128, 255, 256, 65535, 65536, 4294967295LL, 4294967296LL,
+                           -1, -32, -33, -128, -129, -32768, -32769, -2147483648LL,
+                           -2147483649LL, INT64_MIN, INT64_MAX};
+  Tree t;
+  for (int i = 0; i < 300; ++i) {
+    Node n = base_node("n" + std::to_string(1000 + i) + std::string(i % 300, 'x'),
+                       static_cast<NodeType>(i % 7));
+    n.mtime_ns = edges[i % std::size(edges)];
+    n.atime_ns = edges[(i + 3) % std::size(edges)];
+    n.ctime_ns = static_cast<int64_t>(rng());
+    n.inode = static_cast<uint64_t>(edges[(i + 5) % std::size(edges)]);
+    n.uid = static_cast<uint32_t>(rng());
+    n.size = rng() >> (i % 64);
+    if (n.type == NodeType::dir) n.subtree = id_of(n.name);
+    if (n.type == NodeType::file)
+      for (int c = 0; c < i % 20; ++c) n.content.push_back(id_of(n.name + std::to_string(c)));
+    if (n.type == NodeType::symlink) n.link_target = std::string(i * 3, 'l');
+    if (n.type == NodeType::chardev) n.rdev = rng();
+    if (i % 11 == 0) n.xattrs["user.big"] = Bytes(70000, 7);
+    if (i % 13 == 0) n.user = std::string(40, 'u');
+    t.nodes.push_back(std::move(n));
+  }
+  std::sort(t.nodes.begin(), t.nodes.end(), [](const Node& a, const Node& b) { return a.name < b.name; });
+  EXPECT_EQ(encode_tree(t), reference_encoding(t));
+  Tree back;
+  std::string reason;
+  ASSERT_TRUE(parse_tree(encode_tree(t), back, reason)) << reason;
+  ASSERT_EQ(back.nodes.size(), t.nodes.size());
+  for (size_t i = 0; i < t.nodes.size(); ++i) expect_same(t.nodes[i], back.nodes[i]);
 }
 
 TEST(TreeTest, EmptyTree) {
