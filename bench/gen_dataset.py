@@ -3,6 +3,9 @@
 
 Usage: gen_dataset.py DIR SIZE_MIB            create the data set (fixed seeds)
        gen_dataset.py --mutate DIR SEED       change ~5 % of it the way a day does
+       gen_dataset.py --mutate-steady DIR SEED
+                                              the same, but the tree keeps about its size
+                                              and file count over hundreds of mutations
 
 The mix, by share of bytes: PostgreSQL-like relation files made of 8 KiB pages (40 %),
 tens of thousands of small text/JSON/log files (10 %), incompressible blobs such as
@@ -11,6 +14,7 @@ sealed secrets or encrypted dumps (25 %), and compressible binaries (25 %).
 import json
 import os
 import random
+import shutil
 import struct
 import sys
 
@@ -120,10 +124,21 @@ def generate(root, size_mib):
         i += 1
 
 
-def mutate(root, seed):
-    """~5 % of bytes change: pages rewritten in relation files, log appends, files added/removed."""
+def mutate(root, seed, steady=False):
+    """~5 % of bytes change: pages rewritten in relation files, log appends, files added/removed.
+    Returns the bytes changed (written, appended or removed).
+
+    steady: for long series (bench.py's scale mode). The files added by earlier mutations
+    are deleted first (not counted as changed), a log above 16 KiB is rotated (rewritten
+    with the new lines only) and every small file removed is replaced by a new one in the
+    same directory, so size and file count stay about constant."""
     rng = random.Random(seed)
     words = ["w%d" % i for i in range(500)]
+    if steady:
+        app = os.path.join(root, "app")
+        for n in sorted(os.listdir(app)):
+            if n.startswith("new-"):
+                shutil.rmtree(os.path.join(app, n))
     files = []
     for dirpath, _, names in os.walk(root):
         for n in sorted(names):
@@ -143,14 +158,21 @@ def mutate(root, seed):
                 changed += PAGE
     logs = [f for f in files if f.endswith(".log")]
     for f in rng.sample(logs, min(len(logs), 300)):
-        with open(f, "ab") as fh:
+        rotate = steady and os.path.getsize(f) > 16384
+        with open(f, "wb" if rotate else "ab") as fh:
             data = small_file(rng, 1, words)
             fh.write(data)
             changed += len(data)
     smalls = [f for f in files if "/app/" in f]
-    for f in rng.sample(smalls, min(len(smalls), 200)):
+    for k, f in enumerate(rng.sample(smalls, min(len(smalls), 200))):
         changed += os.path.getsize(f)
         os.remove(f)
+        if steady:
+            ext = os.path.splitext(f)[1]
+            data = small_file(rng, {".json": 0, ".log": 1}.get(ext, 2), words)
+            with open(os.path.join(os.path.dirname(f), "r%d-%03d%s" % (seed, k, ext)), "wb") as fh:
+                fh.write(data)
+            changed += len(data)
     d = os.path.join(root, "app", "new-%d" % seed)
     os.makedirs(d, exist_ok=True)
     i = 0
@@ -160,11 +182,12 @@ def mutate(root, seed):
             fh.write(data)
         changed += len(data)
         i += 1
+    return changed
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--mutate":
-        mutate(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) == 4 and sys.argv[1] in ("--mutate", "--mutate-steady"):
+        mutate(sys.argv[2], int(sys.argv[3]), steady=sys.argv[1] == "--mutate-steady")
     elif len(sys.argv) == 3:
         generate(sys.argv[1], int(sys.argv[2]))
     else:

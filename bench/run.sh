@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: runs the side-by-side benchmark (bench/bench.py) against the built binary.
+# `make bench`: runs the benchmark (bench/bench.py) against the built binary. The default
+# is the side-by-side race against restic and borg; BENCH_MODE=scale measures how one
+# mutation backup's cost grows with the number of snapshots (see docs/benchmarks.md).
 set -euo pipefail
 exec python3 "$(dirname "$0")/bench.py" "${1:-build/strata}"
