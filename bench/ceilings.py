@@ -19,7 +19,7 @@ import time
 # zstd CLI arguments equivalent to Strata's default compression. This MUST mirror what
 # Strata does by default (src/repo/blob.cpp with the level from the repository config,
 # default 3 in src/repo/repo_config.h): change both together.
-STRATA_ZSTD_ARGS = ["-3"]
+STRATA_ZSTD_ARGS = ["-3", "--zstd=strategy=1,hlog=17,mml=5"]
 
 # Strata compresses chunks of 1 MiB on average, independently, on every core.
 ZSTD_BLOCK = "1M"

@@ -16,7 +16,7 @@ namespace {
 struct InitArgs {
   std::string generate_key_file;
   int compression_level = 3;
-  uint32_t pack_size_mib = 32;
+  uint32_t pack_size_mib = 16;
   uint32_t chunk_min = 512 * 1024, chunk_avg = 1024 * 1024, chunk_max = 8 * 1024 * 1024;
   uint32_t kdf_memory = 64 * 1024, kdf_time = 3;
 };

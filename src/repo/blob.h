@@ -35,6 +35,22 @@ struct EncodedBlob {
   Bytes sealed;  // nonce || ciphertext || tag
 };
 
+// What gets sealed for a blob: its zstd frame when compression pays, else the
+// plaintext itself. `data` points into a per-thread buffer (or at the plaintext)
+// and stays valid until the thread's next compress_blob call.
+struct BlobPayload {
+  ByteView data;
+  uint8_t flags = 0;
+};
+// Compresses `plaintext` at Strata level `level` (0 = off) when a sample shows it
+// is worth it. Level 3, the default, is zstd's single-hash matcher with level 3's
+// tables: about 25 % faster than zstd -3 and within 2 % of its size (see
+// docs/repository-format.md); the other levels are zstd's own.
+BlobPayload compress_blob(ByteView plaintext, int level);
+// Appends nonce || ciphertext || tag of the payload to `out`.
+void seal_blob(const crypto::Aead& aead, const BlobId& id, BlobType type, const BlobPayload& payload,
+               Bytes& out);
+
 // Compresses (if worthwhile, at `level`) and seals `plaintext` for storage.
 void encode_blob(const crypto::Aead& aead, const BlobId& id, BlobType type, ByteView plaintext,
                  int level, EncodedBlob& out);

@@ -19,7 +19,7 @@ struct RepoConfig {
   std::string created;  // RFC 3339
   ChunkerParams chunker;
   int compression_level = 3;
-  uint32_t pack_size = 32 * 1024 * 1024;
+  uint32_t pack_size = 16 * 1024 * 1024;
 
   // JSON text without the mac (canonical: compact, sorted keys).
   std::string canonical_json() const;

@@ -168,8 +168,10 @@ Repository::Packer Repository::new_packer(BlobType type) {
 bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, bool force) {
   if (!index_->reserve(id, type) && !force) return false;
   try {
-    thread_local EncodedBlob enc;
-    encode_blob(*aead_, id, type, plaintext, config_.compression_level, enc);
+    // Compressed outside the lock; sealed straight into the pack under it (AES-GCM
+    // runs at gigabytes per second, so the lock is held briefly and no per-thread
+    // copy of the sealed blob is needed).
+    BlobPayload payload = compress_blob(plaintext, config_.compression_level);
     std::optional<Packer> full;
     {
       int t = static_cast<int>(type);
@@ -179,11 +181,11 @@ bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, 
       PackEntry e;
       e.id = id;
       e.type = type;
-      e.flags = enc.flags;
+      e.flags = payload.flags;
       e.offset = static_cast<uint32_t>(p.buf.size());
-      e.stored_len = static_cast<uint32_t>(enc.sealed.size());
       e.raw_len = static_cast<uint32_t>(plaintext.size());
-      append(p.buf, enc.sealed);
+      seal_blob(*aead_, id, type, payload, p.buf);
+      e.stored_len = static_cast<uint32_t>(p.buf.size() - e.offset);
       p.entries.push_back(e);
       if (p.buf.size() >= config_.pack_size) {
         full = std::move(open_packs_[t]);

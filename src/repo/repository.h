@@ -27,7 +27,7 @@ namespace strata::repo {
 struct InitOptions {
   ChunkerParams chunker;
   int compression_level = 3;
-  uint32_t pack_size = 32 * 1024 * 1024;
+  uint32_t pack_size = 16 * 1024 * 1024;
   crypto::Argon2Params kdf;
 };
 
