@@ -21,9 +21,11 @@ class Chunker {
   // key: the chunker key from crypto::KeySet (any length; expanded with HKDF).
   Chunker(const ChunkerParams& params, ByteView key);
 
-  // Length of the first chunk of data[0..n). The caller must pass at least
-  // max_size bytes unless the data ends within them (then `n` is the rest).
-  // Returns n when n <= min_size; never more than max_size.
+  // Length of the first chunk of data[0..n): the first boundary, or n when there is
+  // none in data[0..n) (always when n <= min_size), never more than max_size. A
+  // boundary found in a prefix of the input is the boundary of the whole input, so a
+  // caller may pass what it has read so far and read more only when the result is n
+  // (and n < max_size and the input goes on).
   size_t cut(const uint8_t* data, size_t n) const;
 
   const ChunkerParams& params() const { return params_; }

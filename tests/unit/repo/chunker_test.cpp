@@ -129,6 +129,25 @@ TEST(ChunkerTest, NeverMoreThanMaxOrN) {
   }
 }
 
+// The backup reads files piecewise and cuts in what it has so far: a boundary found
+// in a prefix must be the boundary of the whole input, and "none found" must be
+// reported as n.
+TEST(ChunkerTest, PrefixesAgreeWithTheWholeInput) {
+  Chunker c(kSmall, as_bytes("key"));
+  Bytes data = random_data(4 * 64 * 1024, 5);
+  size_t pos = 0;
+  while (pos < data.size()) {
+    size_t rest = data.size() - pos;
+    size_t whole = c.cut(data.data() + pos, rest);
+    for (size_t n = 1; n <= std::min<size_t>(rest, kSmall.max_size); n += 997) {
+      size_t part = c.cut(data.data() + pos, n);
+      if (whole <= n && whole < rest) EXPECT_EQ(part, whole) << "prefix " << n;
+      else EXPECT_EQ(part, n) << "prefix " << n;  // no boundary inside the prefix
+    }
+    pos += whole;
+  }
+}
+
 TEST(ChunkerTest, RejectsInvalidParams) {
   auto bad = [](ChunkerParams p) {
     return testing::code_of([&] { Chunker c(p, as_bytes("k")); });
