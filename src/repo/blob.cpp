@@ -3,6 +3,8 @@
 
 #include <zstd.h>
 
+#include <memory>
+
 #include "common/error.h"
 
 namespace strata::repo {
@@ -67,13 +69,21 @@ void apply_level(ZSTD_CCtx* cctx, int level) {
 
 BlobPayload compress_blob(ByteView plaintext, int level) {
   if (level <= 0 || !worth_compressing(plaintext)) return BlobPayload{plaintext, 0};
-  thread_local Bytes compressed;
-  compressed.resize(ZSTD_compressBound(plaintext.size()));
+  // Not a vector: resizing one would zero (and so bring into memory) the whole
+  // worst-case bound for every chunk, though frames are usually far smaller.
+  thread_local std::unique_ptr<uint8_t[]> compressed;
+  thread_local size_t capacity = 0;
+  const size_t bound = ZSTD_compressBound(plaintext.size());
+  if (capacity < bound) {
+    compressed = std::make_unique_for_overwrite<uint8_t[]>(bound);
+    capacity = bound;
+  }
   ZSTD_CCtx* cctx = contexts().cctx;
   apply_level(cctx, level);
-  size_t n = ZSTD_compress2(cctx, compressed.data(), compressed.size(), plaintext.data(), plaintext.size());
+  // Frames that would not be smaller than the plaintext are not wanted anyway.
+  size_t n = ZSTD_compress2(cctx, compressed.get(), bound, plaintext.data(), plaintext.size());
   if (ZSTD_isError(n) || n >= plaintext.size()) return BlobPayload{plaintext, 0};
-  return BlobPayload{ByteView(compressed.data(), n), kBlobCompressed};
+  return BlobPayload{ByteView(compressed.get(), n), kBlobCompressed};
 }
 
 void seal_blob(const crypto::Aead& aead, const BlobId& id, BlobType type, const BlobPayload& payload,

@@ -6,6 +6,7 @@
 // configuration, not on the data set.
 #pragma once
 #include <exception>
+#include <cstdint>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -44,7 +45,7 @@ struct ChunkRef {
 class ChunkBatcher {
  public:
   ChunkBatcher(repo::Repository& repo, ThreadPool& pool, uint64_t max_in_flight)
-      : repo_(repo), pool_(pool), budget_(max_in_flight) {}
+      : repo_(repo), workers_(pool), budget_(max_in_flight), spare_limit_(max_in_flight / 2) {}
 
   // Copies data[0..n) into a batch and returns where its id will appear. Throws the
   // first worker error (e.g. the repository disk is full) so the walk stops early.
@@ -56,10 +57,19 @@ class ChunkBatcher {
 
  private:
   void submit(std::shared_ptr<ChunkBatch> batch);
+  // Buffers are recycled (up to the budget's worth): allocating and freeing a
+  // megabyte per chunk leaves the allocator holding freed memory and costs page
+  // faults.
+  Bytes take_buffer(size_t size);
+  void return_buffer(Bytes&& buf);
 
   repo::Repository& repo_;
-  ThreadPool& pool_;
+  ThreadPool& workers_;
   Budget budget_;
+  const uint64_t spare_limit_;
+  std::mutex spare_mu_;
+  std::vector<Bytes> spare_;
+  uint64_t spare_bytes_ = 0;
   std::shared_ptr<ChunkBatch> open_;
   std::mutex failure_mu_;
   std::exception_ptr failure_;

@@ -101,7 +101,7 @@ class Archiver {
   Archiver(repo::Repository& repo, const BackupOptions& opts, ProgressCounters& progress)
       : repo_(repo), opts_(opts), progress_(progress),
         buffer_(repo.chunker().params().max_size + kReadSize),
-        batcher_(repo, pool_, opts.max_in_flight ? opts.max_in_flight : 24ull * 1024 * 1024),
+        batcher_(repo, pool_, opts.max_in_flight ? opts.max_in_flight : 16ull * 1024 * 1024),
         pool_(opts.threads ? opts.threads : ThreadPool::default_threads()) {}
 
   BackupResult run_paths();

@@ -24,7 +24,7 @@ struct BackupOptions {
   std::string dataset = "default";
   std::string host;                   // empty: this machine's hostname
   unsigned threads = 0;               // 0: number of cores
-  uint64_t max_in_flight = 0;         // bytes; 0: default (64 MiB)
+  uint64_t max_in_flight = 0;         // bytes; 0: default (16 MiB)
   // Called just before the snapshot is committed; throws to abort (e.g. when the
   // repository lock was lost meanwhile).
   std::function<void()> before_commit;

@@ -32,7 +32,7 @@ int write_all(int fd, ByteView data) {
 namespace {
 
 constexpr size_t kDirectAlign = 4096;             // covers 512- and 4096-byte sectors
-constexpr size_t kDirectSlice = 2 * 1024 * 1024;  // bounce buffer, one per writing thread
+constexpr size_t kDirectSlice = 1024 * 1024;  // bounce buffer, one per writing thread
 
 bool set_direct(int fd, bool on) {
   int flags = ::fcntl(fd, F_GETFL);
