@@ -281,10 +281,19 @@ Bytes Repository::load_blob(const BlobId& id, BlobType type) {
                                          blob_type_name(loc->type) + ", expected " +
                                          blob_type_name(type));
   Bytes sealed = backend_->get_range(pack, loc->offset, loc->stored_len);
+  return open_blob(id, type, *loc, sealed);
+}
+
+Bytes Repository::read_pack_range(uint32_t pack, uint64_t offset, uint64_t length) {
+  return backend_->get_range(pack_name(index_->pack_id(pack)), offset, length);
+}
+
+Bytes Repository::open_blob(const BlobId& id, BlobType type, const BlobLocation& loc, ByteView sealed) {
   Bytes out;
-  if (!decode_blob(*aead_, id, type, loc->flags, sealed, loc->raw_len, out))
+  if (!decode_blob(*aead_, id, type, loc.flags, sealed, loc.raw_len, out))
     throw Error(ExitCode::integrity, std::string(blob_type_name(type)) + " blob " + short_hex(id) +
-                                         " in " + pack + " fails authentication (corrupt data)");
+                                         " in " + pack_name(index_->pack_id(loc.pack)) +
+                                         " fails authentication (corrupt data)");
   return out;
 }
 

@@ -86,6 +86,11 @@ class Repository {
   // Loads, authenticates and decompresses a blob (thread-safe). Throws
   // Error(integrity) naming blob and pack when missing or corrupt.
   Bytes load_blob(const BlobId& id, BlobType type);
+  // For readers that fetch neighbouring blobs with one read (restore): `length`
+  // stored bytes at `offset` of an indexed pack, and the opening of one blob from
+  // its stored bytes. Errors as load_blob's (integrity names blob and pack).
+  Bytes read_pack_range(uint32_t pack, uint64_t offset, uint64_t length);
+  Bytes open_blob(const BlobId& id, BlobType type, const BlobLocation& loc, ByteView sealed);
   WriteStats& write_stats() { return stats_; }
 
   // --- sealed metadata objects, named by the SHA-256 of their stored bytes

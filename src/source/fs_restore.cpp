@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "common/error.h"
@@ -44,10 +45,57 @@ struct FileJob {
 struct BlobTask {
   size_t file;
   BlobId id;
-  uint32_t pack;
-  uint32_t offset;
+  repo::BlobLocation loc;
   std::vector<Piece> pieces;
 };
+
+// Creates `path` as a new, empty file of `size` bytes and returns its descriptor.
+// Always a new inode: an existing name may be a hard link to a file outside the
+// target or a symlink, and neither may be written through.
+int create_file(const std::string& path, uint64_t size) {
+  const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  int fd = open(path.c_str(), flags, 0600);
+  if (fd < 0 && errno == EEXIST) {
+    if (unlink(path.c_str()) != 0 && errno != ENOENT && errno != EISDIR)
+      throw io_error("replacing " + path, errno);
+    fd = open(path.c_str(), flags, 0600);
+  }
+  if (fd < 0) throw io_error("creating " + path, errno);
+  if (size > 0 && ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    int err = errno;
+    close(fd);
+    throw io_error("sizing " + path, err);
+  }
+  return fd;
+}
+
+// Neighbouring blobs of one pack, fetched with one read: tasks [first, last).
+struct ReadGroup {
+  size_t first, last;
+};
+
+// Groups tasks (sorted by pack and offset) into reads of at most kMaxRead bytes
+// that skip at most kMaxGap bytes of blobs not needed: one open and one pread for
+// dozens of small files instead of one each.
+std::vector<ReadGroup> group_reads(const std::vector<BlobTask>& tasks) {
+  constexpr uint64_t kMaxRead = 4 * 1024 * 1024, kMaxGap = 64 * 1024;
+  std::vector<ReadGroup> groups;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const auto& loc = tasks[i].loc;
+    if (!groups.empty()) {
+      const auto& first = tasks[groups.back().first].loc;
+      const auto& prev = tasks[i - 1].loc;
+      uint64_t prev_end = uint64_t{prev.offset} + prev.stored_len;
+      if (loc.pack == first.pack && loc.offset >= prev_end && loc.offset - prev_end <= kMaxGap &&
+          uint64_t{loc.offset} + loc.stored_len - first.offset <= kMaxRead) {
+        groups.back().last = i + 1;
+        continue;
+      }
+    }
+    groups.push_back(ReadGroup{i, i + 1});
+  }
+  return groups;
+}
 
 // Maps a file's blob sequence onto file offsets, following extents for sparse files.
 std::vector<std::vector<Piece>> place_blobs(const Node& n, const std::vector<uint32_t>& sizes) {
@@ -232,20 +280,11 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
     }
   }
   ThreadPool pool(options.threads ? options.threads : std::max(4u, 2 * ThreadPool::default_threads()));
+  // Files of one blob are created when their blob is written (one open instead of
+  // two); the others now, so that blobs can be written in pack order.
   parallel_for(pool, files.size(), [&](size_t i) {
     const FileJob& job = *files[i];
-    // Always a new inode: an existing name may be a hard link to a file outside the
-    // target or a symlink, and neither may be written through.
-    if (unlink(job.path.c_str()) != 0 && errno != ENOENT && errno != EISDIR)
-      throw io_error("replacing " + job.path, errno);
-    int fd = open(job.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) throw io_error("creating " + job.path, errno);
-    if (ftruncate(fd, static_cast<off_t>(job.node->size)) != 0) {
-      int err = errno;
-      close(fd);
-      throw io_error("sizing " + job.path, err);
-    }
-    close(fd);
+    if (job.node->content.size() != 1) close(create_file(job.path, job.node->size));
   });
   std::mutex warn_mu;
   std::vector<char> special_ok(specials.size(), 0);
@@ -298,45 +337,74 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
                                           repo::short_hex(n.content[i]) + " is missing from the index");
         continue;
       }
-      tasks.push_back(BlobTask{f, n.content[i], locs[i]->pack, locs[i]->offset, placement[i]});
+      tasks.push_back(BlobTask{f, n.content[i], *locs[i], placement[i]});
       files[f]->blobs_left++;
     }
     if (n.content.empty()) progress.files_done++;
   }
   std::sort(tasks.begin(), tasks.end(), [](const BlobTask& a, const BlobTask& b) {
-    return a.pack != b.pack ? a.pack < b.pack : a.offset < b.offset;
+    return a.loc.pack != b.loc.pack ? a.loc.pack < b.loc.pack : a.loc.offset < b.loc.offset;
   });
+  const std::vector<ReadGroup> groups = group_reads(tasks);
 
   // 4. Fetch, verify and write in parallel.
   std::mutex errors_mu;
   std::exception_ptr fatal;
   std::atomic<bool> stop{false};
-  parallel_for(pool, tasks.size(), [&](size_t i) {
+  auto record = [&](const Error& e, FileJob* job) {
+    std::lock_guard<std::mutex> lock(errors_mu);
+    if (job && (e.code() == ExitCode::integrity || e.code() == ExitCode::not_found)) {
+      if (!job->failed.exchange(true)) result.integrity_errors.push_back(job->path + ": " + e.what());
+    } else if (!fatal) {
+      fatal = std::current_exception();
+      stop = true;
+    }
+  };
+  // Writing is CPU work (decrypting, decompressing, copying into the page cache)
+  // and concurrent writers of one file contend for its lock: one thread per core.
+  ThreadPool writers(options.threads ? options.threads : ThreadPool::default_threads());
+  parallel_for(writers, groups.size(), [&](size_t g) {
     if (stop) return;
-    const BlobTask& t = tasks[i];
-    FileJob& job = *files[t.file];
-    if (job.failed) return;
-    try {
-      Bytes data = repo.load_blob(t.id, repo::BlobType::data);
-      int fd = open(job.path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0) throw io_error("opening " + job.path, errno);
+    const ReadGroup& group = groups[g];
+    // One read for the group; if it fails (missing or truncated pack), each blob is
+    // read on its own so that only the files it really affects are reported.
+    std::optional<Bytes> span;
+    const uint64_t start = tasks[group.first].loc.offset;
+    if (group.last - group.first > 1) {
+      const auto& last = tasks[group.last - 1].loc;
       try {
-        for (const auto& pc : t.pieces)
-          write_all(fd, data.data() + pc.blob_offset, pc.length, pc.file_offset, job.path);
-      } catch (...) {
-        close(fd);
-        throw;
+        span = repo.read_pack_range(last.pack, start, uint64_t{last.offset} + last.stored_len - start);
+      } catch (const Error& e) {
+        if (e.code() != ExitCode::integrity && e.code() != ExitCode::not_found) {
+          record(e, nullptr);
+          return;
+        }
       }
-      close(fd);
-      progress.bytes_done += data.size();
-      if (--job.blobs_left == 0) progress.files_done++;
-    } catch (const Error& e) {
-      std::lock_guard<std::mutex> lock(errors_mu);
-      if (e.code() == ExitCode::integrity || e.code() == ExitCode::not_found) {
-        if (!job.failed.exchange(true)) result.integrity_errors.push_back(job.path + ": " + e.what());
-      } else if (!fatal) {
-        fatal = std::current_exception();
-        stop = true;
+    }
+    for (size_t i = group.first; i < group.last && !stop; ++i) {
+      const BlobTask& t = tasks[i];
+      FileJob& job = *files[t.file];
+      if (job.failed) continue;
+      try {
+        Bytes data = span ? repo.open_blob(t.id, repo::BlobType::data, t.loc,
+                                           ByteView(span->data() + (t.loc.offset - start), t.loc.stored_len))
+                          : repo.load_blob(t.id, repo::BlobType::data);
+        int fd = job.node->content.size() == 1
+                     ? create_file(job.path, job.node->size)
+                     : open(job.path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) throw io_error("opening " + job.path, errno);
+        try {
+          for (const auto& pc : t.pieces)
+            write_all(fd, data.data() + pc.blob_offset, pc.length, pc.file_offset, job.path);
+        } catch (...) {
+          close(fd);
+          throw;
+        }
+        close(fd);
+        progress.bytes_done += data.size();
+        if (--job.blobs_left == 0) progress.files_done++;
+      } catch (const Error& e) {
+        record(e, &job);
       }
     }
   });

@@ -67,7 +67,6 @@ size_t write_direct_prefix(int fd, ByteView data) {
       // A partial block written directly cannot be continued directly; rewind to
       // the last whole block and let the buffered path redo the rest.
       done &= ~(kDirectAlign - 1);
-      if (::lseek(fd, static_cast<off_t>(done), SEEK_SET) < 0) done = 0;
       break;
     }
     done += static_cast<size_t>(n);
@@ -80,8 +79,11 @@ size_t write_direct_prefix(int fd, ByteView data) {
 
 int write_all_bypassing_cache(int fd, ByteView data) {
   constexpr size_t kDirectMin = 1024 * 1024;
-  size_t done = data.size() >= kDirectMin ? write_direct_prefix(fd, data) : 0;
-  if (done > 0 && ::lseek(fd, static_cast<off_t>(done), SEEK_SET) < 0) return errno;
+  if (data.size() < kDirectMin) return write_all(fd, data);
+  size_t done = write_direct_prefix(fd, data);
+  // Continue right after the last whole block written directly (a partial direct
+  // write may have moved the offset further).
+  if (::lseek(fd, static_cast<off_t>(done), SEEK_SET) < 0) return errno;
   return write_all(fd, data.subspan(done));
 }
 
