@@ -91,14 +91,6 @@ void seal_blob(const crypto::Aead& aead, const BlobId& id, BlobType type, const 
   aead.seal_append(payload.data, make_aad(id, type, payload.flags), out);
 }
 
-void encode_blob(const crypto::Aead& aead, const BlobId& id, BlobType type, ByteView plaintext,
-                 int level, EncodedBlob& out) {
-  BlobPayload payload = compress_blob(plaintext, level);
-  out.sealed.clear();
-  out.flags = payload.flags;
-  seal_blob(aead, id, type, payload, out.sealed);
-}
-
 bool decode_blob(const crypto::Aead& aead, const BlobId& id, BlobType type, uint8_t flags,
                  ByteView sealed, uint32_t raw_len, Bytes& out) {
   if (flags & ~kBlobCompressed) return false;

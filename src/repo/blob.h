@@ -30,11 +30,6 @@ const char* blob_type_name(BlobType t);
 // Flag bits of a stored blob.
 constexpr uint8_t kBlobCompressed = 0x01;  // zstd frame inside the ciphertext
 
-struct EncodedBlob {
-  uint8_t flags = 0;
-  Bytes sealed;  // nonce || ciphertext || tag
-};
-
 // What gets sealed for a blob: its zstd frame when compression pays, else the
 // plaintext itself. `data` points into a per-thread buffer (or at the plaintext)
 // and stays valid until the thread's next compress_blob call.
@@ -50,10 +45,6 @@ BlobPayload compress_blob(ByteView plaintext, int level);
 // Appends nonce || ciphertext || tag of the payload to `out`.
 void seal_blob(const crypto::Aead& aead, const BlobId& id, BlobType type, const BlobPayload& payload,
                Bytes& out);
-
-// Compresses (if worthwhile, at `level`) and seals `plaintext` for storage.
-void encode_blob(const crypto::Aead& aead, const BlobId& id, BlobType type, ByteView plaintext,
-                 int level, EncodedBlob& out);
 
 // Opens and decompresses a stored blob; returns false if authentication fails or
 // the decompressed size differs from raw_len.

@@ -31,23 +31,35 @@ Bytes encode_tree(const Tree& tree) {
   w.map(2);
   w.str("nodes");
   w.array(tree.nodes.size());
+  // key + value pairs; `present` false leaves an optional field out.
+  auto put_uint = [&](const char* key, uint64_t v, bool present = true) {
+    if (!present) return;
+    w.str(key);
+    w.uint(v);
+  };
+  auto put_sint = [&](const char* key, int64_t v) {
+    w.str(key);
+    w.sint(v);
+  };
+  auto put_text = [&](const char* key, std::string_view v, bool present = true) {
+    if (!present) return;
+    w.str(key);
+    w.str(v);
+  };
   for (const auto& n : tree.nodes) {
     const bool file = n.type == NodeType::file;
     const bool link = n.type == NodeType::symlink;
     size_t fields = 12 + !n.user.empty() + !n.group.empty() + (n.rdev != 0) + file +
                     (file && n.extents) + n.subtree.has_value() + link + !n.xattrs.empty();
     w.map(fields);
-    w.str("atime");
-    w.sint(n.atime_ns);
+    put_sint("atime", n.atime_ns);
     if (file) {
       w.str("content");
       w.array(n.content.size());
       for (const auto& id : n.content) w.bin(id.data(), id.size());
     }
-    w.str("ctime");
-    w.sint(n.ctime_ns);
-    w.str("dev");
-    w.uint(n.device);
+    put_sint("ctime", n.ctime_ns);
+    put_uint("dev", n.device);
     if (file && n.extents) {
       w.str("extents");
       w.array(n.extents->size());
@@ -57,28 +69,16 @@ Bytes encode_tree(const Tree& tree) {
         w.uint(x.length);
       }
     }
-    w.str("gid");
-    w.uint(n.gid);
-    if (!n.group.empty()) {
-      w.str("group");
-      w.str(n.group);
-    }
-    w.str("inode");
-    w.uint(n.inode);
-    w.str("links");
-    w.uint(n.links);
-    w.str("mode");
-    w.uint(n.mode);
-    w.str("mtime");
-    w.sint(n.mtime_ns);
+    put_uint("gid", n.gid);
+    put_text("group", n.group, !n.group.empty());
+    put_uint("inode", n.inode);
+    put_uint("links", n.links);
+    put_uint("mode", n.mode);
+    put_sint("mtime", n.mtime_ns);
     w.str("name");
     w.bin(n.name);
-    if (n.rdev) {
-      w.str("rdev");
-      w.uint(n.rdev);
-    }
-    w.str("size");
-    w.uint(n.size);
+    put_uint("rdev", n.rdev, n.rdev != 0);
+    put_uint("size", n.size);
     if (n.subtree) {
       w.str("subtree");
       w.bin(n.subtree->data(), n.subtree->size());
@@ -87,14 +87,9 @@ Bytes encode_tree(const Tree& tree) {
       w.str("target");
       w.bin(n.link_target);
     }
-    w.str("type");
-    w.str(node_type_name(n.type));
-    w.str("uid");
-    w.uint(n.uid);
-    if (!n.user.empty()) {
-      w.str("user");
-      w.str(n.user);
-    }
+    put_text("type", node_type_name(n.type));
+    put_uint("uid", n.uid);
+    put_text("user", n.user, !n.user.empty());
     if (!n.xattrs.empty()) {
       w.str("xattrs");
       w.array(n.xattrs.size());

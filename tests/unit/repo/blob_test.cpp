@@ -18,9 +18,16 @@ class BlobTest : public ::testing::Test {
   crypto::Aead aead_{crypto::random_bytes(32)};
   BlobId id_ = crypto::sha256(as_bytes("blob id"));
 
+  struct EncodedBlob {
+    uint8_t flags = 0;
+    Bytes sealed;  // nonce || ciphertext || tag
+  };
+  // What a pack receives for a blob: the payload compress_blob chooses, sealed.
   EncodedBlob encode(ByteView data, BlobType type = BlobType::data, int level = 3) {
+    BlobPayload payload = compress_blob(data, level);
     EncodedBlob e;
-    encode_blob(aead_, id_, type, data, level, e);
+    e.flags = payload.flags;
+    seal_blob(aead_, id_, type, payload, e.sealed);
     return e;
   }
 };
