@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <exception>
 
 #include "common/error.h"
 #include "common/time_util.h"
@@ -13,6 +14,7 @@ namespace strata::repo {
 
 namespace {
 constexpr size_t kIndexEveryPacks = 32;  // bounded work lost if a backup is killed
+constexpr size_t kPackPiece = 1024 * 1024;  // sealed bytes handed to the writer at once
 const char* kPackHeaderAad = "strata/v1/pack-header";
 
 std::string id_of_bytes(ByteView data) { return to_hex(crypto::sha256(data)); }
@@ -149,55 +151,95 @@ void Repository::load_index(std::vector<std::string>* problems, PackListing* lis
   }
 }
 
-Repository::Packer Repository::new_packer(BlobType type) {
-  Packer p;
-  p.type = type;
-  {
-    std::lock_guard<std::mutex> lock(spare_mu_);
-    if (!spare_buffers_.empty()) {
-      p.buf = std::move(spare_buffers_.back());
-      spare_buffers_.pop_back();
-    }
-  }
-  p.buf.clear();
-  p.buf.reserve(config_.pack_size + config_.chunker.max_size + 1024 * 1024);
-  append(p.buf, pack_preamble());
+std::unique_ptr<Repository::Packer> Repository::new_packer(BlobType type) {
+  auto p = std::make_unique<Packer>();
+  p->type = type;
+  p->out = backend_->begin_put("data");
+  append(p->pending, pack_preamble());
+  p->size = p->pending.size();
   return p;
+}
+
+void Repository::write_piece(Packer& p, ByteView piece) {
+  if (p.failed) throw Error(ExitCode::io, "an earlier write of this pack failed");
+  try {
+    p.hash.update(piece);
+    p.out->append(piece);
+  } catch (...) {
+    p.failed = true;
+    throw;
+  }
+}
+
+void Repository::discard(std::unique_ptr<Packer>& p) {
+  std::lock_guard<std::mutex> io(p->io_mu);  // no piece of it is being written
+  for (const auto& e : p->entries) index_->unreserve(e.id);
+  p.reset();  // the writer removes its temporary object
 }
 
 bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, bool force) {
   if (!index_->reserve(id, type) && !force) return false;
   try {
-    // Compressed outside the lock; sealed straight into the pack under it (AES-GCM
-    // runs at gigabytes per second, so the lock is held briefly and no per-thread
-    // copy of the sealed blob is needed).
+    // Compressed outside the lock; sealed and handed to the pack's writer under it
+    // (AES-GCM runs at gigabytes per second and the writer moves whole megabytes
+    // to the disk at a time, so the lock is held briefly and a pack never sits in
+    // memory).
     BlobPayload payload = compress_blob(plaintext, config_.compression_level);
-    std::optional<Packer> full;
+    std::unique_ptr<Packer> full;
+    Packer* writing = nullptr;  // its io_mu is held and `piece` goes out next
+    Bytes piece;
+    const int t = static_cast<int>(type);
     {
-      int t = static_cast<int>(type);
       std::lock_guard<std::mutex> lock(packers_mu_[t]);
+      if (open_packs_[t] && open_packs_[t]->failed) discard(open_packs_[t]);
       if (!open_packs_[t]) open_packs_[t] = new_packer(type);
       Packer& p = *open_packs_[t];
       PackEntry e;
       e.id = id;
       e.type = type;
       e.flags = payload.flags;
-      e.offset = static_cast<uint32_t>(p.buf.size());
+      e.offset = static_cast<uint32_t>(p.size);
       e.raw_len = static_cast<uint32_t>(plaintext.size());
-      seal_blob(*aead_, id, type, payload, p.buf);
-      e.stored_len = static_cast<uint32_t>(p.buf.size() - e.offset);
+      size_t before = p.pending.size();
+      seal_blob(*aead_, id, type, payload, p.pending);
+      e.stored_len = static_cast<uint32_t>(p.pending.size() - before);
+      p.size += e.stored_len;
       p.entries.push_back(e);
-      if (p.buf.size() >= config_.pack_size) {
+      if (p.size >= config_.pack_size) {
         full = std::move(open_packs_[t]);
-        open_packs_[t].reset();
+      } else if (p.pending.size() >= kPackPiece) {
+        // Taken in order under the pack lock, written outside it: the other
+        // workers keep sealing while this one waits for the disk.
+        p.io_mu.lock();
+        piece = std::move(p.pending);
+        p.pending = std::move(p.spare);
+        p.pending.clear();
+        writing = &p;
       }
     }
     stats_.blobs_added++;
     stats_.raw_bytes_added += plaintext.size();
+    if (writing) {
+      std::exception_ptr failure;
+      {
+        std::lock_guard<std::mutex> io(writing->io_mu, std::adopt_lock);
+        try {
+          write_piece(*writing, piece);
+        } catch (...) {
+          failure = std::current_exception();
+        }
+        writing->spare = std::move(piece);
+      }
+      if (failure) {
+        // Dropped now, so that a retry of its blobs stores them again (unless a
+        // worker already took it to finish: write_pack drops it then).
+        std::lock_guard<std::mutex> lock(packers_mu_[t]);
+        if (open_packs_[t].get() == writing) discard(open_packs_[t]);
+        std::rethrow_exception(failure);
+      }
+    }
     if (full) {
-      write_pack(*full);
-      std::lock_guard<std::mutex> lock(spare_mu_);
-      if (spare_buffers_.empty()) spare_buffers_.push_back(std::move(full->buf));
+      write_pack(full);
       write_pending_index(false);
     }
   } catch (...) {
@@ -207,29 +249,38 @@ bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, 
   return true;
 }
 
-void Repository::write_pack(Packer& p) {
-  if (p.entries.empty()) return;
-  Bytes header = encode_pack_header(p.entries);
-  size_t before = p.buf.size();
-  aead_->seal_append(header, as_bytes(kPackHeaderAad), p.buf);
-  append(p.buf, pack_trailer(static_cast<uint32_t>(p.buf.size() - before)));
-  PackId id = crypto::sha256(p.buf);
+void Repository::write_pack(std::unique_ptr<Packer>& p) {
+  if (p->entries.empty()) {
+    p.reset();
+    return;
+  }
+  PackId id;
   try {
-    backend_->put(pack_name(id), p.buf);  // durable before any index names it
+    {
+      std::lock_guard<std::mutex> io(p->io_mu);  // every earlier piece is out
+      Bytes header = encode_pack_header(p->entries);
+      Bytes tail;
+      aead_->seal_append(header, as_bytes(kPackHeaderAad), tail);
+      append(tail, pack_trailer(static_cast<uint32_t>(tail.size())));
+      p->size += tail.size();
+      append(p->pending, tail);
+      write_piece(*p, p->pending);
+      id = p->hash.finish();
+      p->out->commit(pack_name(id));  // durable before any index names it
+    }
   } catch (...) {
     // The pack is lost: release its blobs so a retry stores them again.
-    for (const auto& e : p.entries) index_->unreserve(e.id);
-    p.entries.clear();
+    discard(p);
     throw;
   }
-  stats_.stored_bytes_added += p.buf.size();
+  stats_.stored_bytes_added += p->size;
   stats_.packs_written++;
-  index_->add_pack(id, p.entries);
+  index_->add_pack(id, p->entries);
   {
     std::lock_guard<std::mutex> lock(pending_mu_);
-    unindexed_packs_.push_back(IndexedPack{id, std::move(p.entries)});
+    unindexed_packs_.push_back(IndexedPack{id, std::move(p->entries)});
   }
-  p.entries.clear();
+  p.reset();
 }
 
 void Repository::write_pending_index(bool force) {
@@ -259,13 +310,12 @@ std::string Repository::write_index_file(const std::vector<IndexedPack>& packs) 
 
 void Repository::flush() {
   for (int t = 0; t < 2; ++t) {
-    std::optional<Packer> p;
+    std::unique_ptr<Packer> p;
     {
       std::lock_guard<std::mutex> lock(packers_mu_[t]);
       p = std::move(open_packs_[t]);
-      open_packs_[t].reset();
     }
-    if (p) write_pack(*p);
+    if (p) write_pack(p);
   }
   write_pending_index(true);
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "crypto/aead.h"
+#include "crypto/hash.h"
 #include "crypto/key_slot.h"
 #include "repo/blob.h"
 #include "repo/chunker.h"
@@ -106,14 +107,32 @@ class Repository {
   static std::string object_name(ObjectKind kind, const std::string& id);
 
  private:
+  // A pack being written: sealed blobs collect in `pending` and go to the
+  // backend's writer a megabyte at a time, the pack's id (SHA-256 of its bytes) is
+  // hashed on the way, and the header and trailer follow when it is full. Pieces
+  // are taken in order under the type's packers_mu_ and written under io_mu
+  // (locked before packers_mu_ is released), so writes keep their order while
+  // other workers go on sealing.
   struct Packer {
     BlobType type;
-    Bytes buf;
+    std::unique_ptr<storage::ObjectWriter> out;
+    crypto::Sha256Stream hash;
+    std::mutex io_mu;
+    std::atomic<bool> failed{false};  // a piece could not be written: unusable
+    uint64_t size = 0;  // bytes of the pack so far, pending included
+    Bytes pending;      // sealed bytes not yet handed to `out`
+    Bytes spare;        // the buffer of the last piece written (under io_mu)
     std::vector<PackEntry> entries;
   };
   Repository() = default;
-  Packer new_packer(BlobType type);
-  void write_pack(Packer& p);
+  std::unique_ptr<Packer> new_packer(BlobType type);
+  // Hashes and writes a piece of the pack (caller holds io_mu).
+  void write_piece(Packer& p, ByteView piece);
+  // Drops an unfinished pack: its blobs are released so that a retry stores them.
+  void discard(std::unique_ptr<Packer>& p);
+  // Finishes and commits a pack, indexes it in memory, and queues it for the next
+  // index file; resets `p`.
+  void write_pack(std::unique_ptr<Packer>& p);
   void write_pending_index(bool force);
 
   std::unique_ptr<storage::Backend> backend_;
@@ -129,13 +148,10 @@ class Repository {
   std::mutex index_files_mu_;  // write_index_file runs on backup workers
   std::vector<std::string> index_files_;
 
-  // One open pack per blob type; appends are short memcpys under its mutex, and a
-  // full pack is swapped out and written outside the lock, so memory stays at about
-  // two pack buffers per type whatever the data size.
+  // One open pack per blob type; memory holds about two megabytes per type plus
+  // a blob in flight, whatever the pack size.
   std::mutex packers_mu_[2];
-  std::optional<Packer> open_packs_[2];
-  std::mutex spare_mu_;
-  std::vector<Bytes> spare_buffers_;
+  std::unique_ptr<Packer> open_packs_[2];
   std::mutex pending_mu_;
   std::vector<IndexedPack> unindexed_packs_;
   WriteStats stats_;

@@ -21,6 +21,21 @@ struct ObjectInfo {
   uint64_t size = 0;
 };
 
+// An object written in pieces whose name is known only at the end (a pack is named
+// by the hash of its bytes): memory stays small whatever the object's size.
+// commit() has put()'s guarantees; destroying an uncommitted writer discards what
+// was appended (a crash may leave a temporary that remove_stale_temporaries()
+// removes). Not thread-safe: one writer per thread at a time.
+class ObjectWriter {
+ public:
+  virtual ~ObjectWriter() = default;
+  // Throws Error(io) (disk full, ...) naming where it was writing.
+  virtual void append(ByteView data) = 0;
+  // Stores everything appended under `name`, which must lie below the prefix given
+  // to begin_put(). Call at most once.
+  virtual void commit(const std::string& name) = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -33,6 +48,11 @@ class Backend {
   // object, or the complete new one — never a partial one. Overwrites if present.
   // Throws Error(io) (disk full, permission, ...) naming the object.
   virtual void put(const std::string& name, ByteView data) = 0;
+
+  // Starts an object below `prefix` (e.g. "data") to be named on commit. The
+  // default buffers in memory and put()s on commit; backends that can stream
+  // (local files) override it.
+  virtual std::unique_ptr<ObjectWriter> begin_put(const std::string& prefix);
 
   // Whole object. Throws Error(not_found) if absent, Error(io) on read failure.
   virtual Bytes get(const std::string& name) = 0;

@@ -30,26 +30,51 @@ void FaultBackend::corrupt_reads_if(std::function<bool(const std::string&)> pred
 
 void FaultBackend::clear_faults() {
   std::lock_guard lock(mu_);
-  byte_limit_set_ = count_limit_set_ = false;
+  byte_limit_set_ = count_limit_set_ = full_ = false;
   bytes_left_ = puts_left_ = 0;
   fail_reads_ = nullptr;
   corrupt_reads_ = nullptr;
 }
 
-void FaultBackend::put(const std::string& name, ByteView data) {
-  {
-    std::lock_guard lock(mu_);
-    bool full = (count_limit_set_ && puts_left_ == 0) ||
-                (byte_limit_set_ && data.size() > bytes_left_);
-    if (full) {
-      count_limit_set_ = true;  // once full, every later put fails as well
-      puts_left_ = 0;
-      throw io_error("writing " + name, ENOSPC);
-    }
-    if (count_limit_set_) --puts_left_;
-    if (byte_limit_set_) bytes_left_ -= data.size();
+void FaultBackend::charge(const std::string& what, uint64_t bytes, bool counts_as_put) {
+  std::lock_guard lock(mu_);
+  if (full_ || (counts_as_put && count_limit_set_ && puts_left_ == 0) ||
+      (byte_limit_set_ && bytes > bytes_left_)) {
+    full_ = true;  // once full, every later write fails as well
+    throw io_error("writing " + what, ENOSPC);
   }
+  if (count_limit_set_ && counts_as_put) --puts_left_;
+  if (byte_limit_set_) bytes_left_ -= bytes;
+}
+
+void FaultBackend::put(const std::string& name, ByteView data) {
+  charge(name, data.size(), true);
   inner_.put(name, data);
+}
+
+// Streams to the inner backend's writer; appends draw on the byte budget (a disk
+// filling up mid-object) and the commit counts as one put.
+class FaultBackend::Writer : public ObjectWriter {
+ public:
+  Writer(FaultBackend& owner, std::string prefix, std::unique_ptr<ObjectWriter> inner)
+      : owner_(owner), prefix_(std::move(prefix)), inner_(std::move(inner)) {}
+  void append(ByteView data) override {
+    owner_.charge("an object in " + prefix_, data.size(), false);
+    inner_->append(data);
+  }
+  void commit(const std::string& name) override {
+    owner_.charge(name, 0, true);
+    inner_->commit(name);
+  }
+
+ private:
+  FaultBackend& owner_;
+  std::string prefix_;
+  std::unique_ptr<ObjectWriter> inner_;
+};
+
+std::unique_ptr<ObjectWriter> FaultBackend::begin_put(const std::string& prefix) {
+  return std::make_unique<Writer>(*this, prefix, inner_.begin_put(prefix));
 }
 
 namespace {

@@ -27,6 +27,7 @@ class FaultBackend : public Backend {
 
   std::string location() const override { return "fault:" + inner_.location(); }
   void put(const std::string& name, ByteView data) override;
+  std::unique_ptr<ObjectWriter> begin_put(const std::string& prefix) override;
   Bytes get(const std::string& name) override;
   Bytes get_range(const std::string& name, uint64_t offset, uint64_t length) override;
   std::optional<uint64_t> stat(const std::string& name) override;
@@ -35,12 +36,18 @@ class FaultBackend : public Backend {
   size_t remove_stale_temporaries() override { return inner_.remove_stale_temporaries(); }
 
  private:
+  class Writer;
+  // Draws `bytes` from the byte budget and, for a put or commit, one from the count;
+  // throws the disk-full Error naming `what` when either is exhausted.
+  void charge(const std::string& what, uint64_t bytes, bool counts_as_put);
+
   Backend& inner_;
   std::mutex mu_;
   bool byte_limit_set_ = false;
   uint64_t bytes_left_ = 0;
   bool count_limit_set_ = false;
   uint64_t puts_left_ = 0;
+  bool full_ = false;  // a limit was hit: every later write fails
   std::function<bool(const std::string&)> fail_reads_;
   std::function<bool(const std::string&)> corrupt_reads_;
 };

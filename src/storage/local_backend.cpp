@@ -125,11 +125,9 @@ void LocalBackend::ensure_dir(const std::string& dir) {
   known_dirs_.insert(dir);
 }
 
-void LocalBackend::put(const std::string& name, ByteView data) {
-  const std::string path = path_of(name);
-  const std::string dir = parent_of(path);
+int LocalBackend::create_temp(const std::string& dir, std::string& tmp) {
   ensure_dir(dir);
-  const std::string tmp = join(dir, kTempPrefix + random_hex());
+  tmp = join(dir, kTempPrefix + random_hex());
   int fd = open_retry(tmp, O_WRONLY | O_CREAT | O_EXCL, kFileMode);
   if (fd < 0 && errno == ENOENT) {  // directory removed behind our back: recreate once
     {
@@ -139,16 +137,81 @@ void LocalBackend::put(const std::string& name, ByteView data) {
     ensure_dir(dir);
     fd = open_retry(tmp, O_WRONLY | O_CREAT | O_EXCL, kFileMode);
   }
-  if (fd < 0) throw io_error("writing " + path, errno);
-  int err = write_all_bypassing_cache(fd, data);
+  return fd;
+}
+
+void LocalBackend::commit_temp(int fd, const std::string& tmp, const std::string& path, int err) {
+  const std::string dir = parent_of(path);
   if (err == 0) err = fsync_fd(fd);
   if (::close(fd) != 0 && err == 0) err = errno;
+  if (err == 0 && parent_of(tmp) != dir) {
+    try {
+      ensure_dir(dir);
+    } catch (...) {
+      ::unlink(tmp.c_str());
+      throw;
+    }
+  }
   if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
   if (err != 0) {
     ::unlink(tmp.c_str());
     throw io_error("writing " + path, err);
   }
   sync_dir_or_throw(dir, " after writing " + path);
+}
+
+void LocalBackend::put(const std::string& name, ByteView data) {
+  const std::string path = path_of(name);
+  std::string tmp;
+  int fd = create_temp(parent_of(path), tmp);
+  if (fd < 0) throw io_error("writing " + path, errno);
+  commit_temp(fd, tmp, path, write_all_bypassing_cache(fd, data));
+}
+
+// Streams into a temporary file in the prefix's directory, renamed into place (any
+// subdirectory of the prefix, same file system) on commit.
+class LocalBackend::StreamWriter : public ObjectWriter {
+ public:
+  StreamWriter(LocalBackend& backend, std::string prefix, std::string tmp, int fd)
+      : backend_(backend), prefix_(std::move(prefix)), tmp_(std::move(tmp)), fd_(fd), out_(fd) {}
+
+  ~StreamWriter() override {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      ::unlink(tmp_.c_str());
+    }
+  }
+
+  void append(ByteView data) override {
+    if (fd_ < 0) throw Error(ExitCode::failure, "append to a finished object in " + tmp_);
+    if (int err = out_.append(data); err != 0) throw io_error("writing " + tmp_, err);
+  }
+
+  void commit(const std::string& name) override {
+    if (fd_ < 0) throw Error(ExitCode::failure, "commit of a finished object in " + tmp_);
+    if (!name.starts_with(prefix_ + "/"))
+      throw Error(ExitCode::failure, "object " + name + " is not below " + prefix_);
+    const std::string path = backend_.path_of(name);
+    int err = out_.finish();
+    int fd = std::exchange(fd_, -1);
+    backend_.commit_temp(fd, tmp_, path, err);
+  }
+
+ private:
+  LocalBackend& backend_;
+  std::string prefix_;
+  std::string tmp_;
+  int fd_;
+  DirectAppender out_;
+};
+
+std::unique_ptr<ObjectWriter> LocalBackend::begin_put(const std::string& prefix) {
+  check_list_prefix(prefix);
+  const std::string dir = prefix.empty() ? root_ : join(root_, prefix);
+  std::string tmp;
+  int fd = create_temp(dir, tmp);
+  if (fd < 0) throw io_error("creating a temporary object in " + dir, errno);
+  return std::make_unique<StreamWriter>(*this, prefix, tmp, fd);
 }
 
 Bytes LocalBackend::get(const std::string& name) {

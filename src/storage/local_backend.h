@@ -1,6 +1,7 @@
 // Local filesystem backend: each object is a file under the repository directory.
-// Writes go to a temporary file in the target directory, are fsynced, renamed into
-// place and the directory fsynced, so a crash never leaves a partial object.
+// Writes go to a temporary file (in the target directory, or in the prefix's
+// directory when streamed), are fsynced, renamed into place and the directory
+// fsynced, so a crash never leaves a partial object.
 #pragma once
 #include <mutex>
 #include <set>
@@ -14,6 +15,7 @@ class LocalBackend : public Backend {
   explicit LocalBackend(std::string root);
   std::string location() const override { return root_; }
   void put(const std::string& name, ByteView data) override;
+  std::unique_ptr<ObjectWriter> begin_put(const std::string& prefix) override;
   Bytes get(const std::string& name) override;
   Bytes get_range(const std::string& name, uint64_t offset, uint64_t length) override;
   std::optional<uint64_t> stat(const std::string& name) override;
@@ -23,7 +25,14 @@ class LocalBackend : public Backend {
 
  private:
   std::string path_of(const std::string& name) const;
+  class StreamWriter;
   void ensure_dir(const std::string& dir);  // mkdir -p with fsync of new parents
+  // Creates a new temporary file in `dir` (created if needed); fd or -1 with errno.
+  int create_temp(const std::string& dir, std::string& tmp);
+  // Finishes a temporary file whose writing ended with `err` (0 = all written):
+  // fsync, close, rename to `path`, fsync its directory; on any failure unlinks
+  // the temporary and throws Error(io) naming `path`. Always closes `fd`.
+  void commit_temp(int fd, const std::string& tmp, const std::string& path, int err);
 
   std::string root_;
   std::mutex dirs_mu_;

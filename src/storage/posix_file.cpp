@@ -31,8 +31,7 @@ int write_all(int fd, ByteView data) {
 
 namespace {
 
-constexpr size_t kDirectAlign = 4096;             // covers 512- and 4096-byte sectors
-constexpr size_t kDirectSlice = 1024 * 1024;  // bounce buffer, one per writing thread
+constexpr size_t kDirectAlign = 4096;  // covers 512- and 4096-byte sectors
 
 bool set_direct(int fd, bool on) {
   int flags = ::fcntl(fd, F_GETFL);
@@ -40,51 +39,78 @@ bool set_direct(int fd, bool on) {
   return ::fcntl(fd, F_SETFL, on ? (flags | O_DIRECT) : (flags & ~O_DIRECT)) == 0;
 }
 
-// Writes the aligned prefix of `data` with O_DIRECT; returns how many bytes went out
-// that way (0 when the filesystem refuses direct I/O). Stops early, without an
-// error, at anything unusual: the caller finishes through the page cache, which
-// reports real errors (disk full) with their errno.
-size_t write_direct_prefix(int fd, ByteView data) {
-  const size_t aligned = data.size() & ~(kDirectAlign - 1);
-  if (aligned == 0 || !set_direct(fd, true)) return 0;
-  struct FreeDeleter {
-    void operator()(uint8_t* p) const { std::free(p); }
-  };
-  thread_local std::unique_ptr<uint8_t, FreeDeleter> bounce;
-  if (!bounce) {
-    void* p = nullptr;
-    if (::posix_memalign(&p, kDirectAlign, kDirectSlice) != 0) return 0;
-    bounce.reset(static_cast<uint8_t*>(p));
-  }
-  size_t done = 0;
-  while (done < aligned) {
-    size_t len = std::min(kDirectSlice, aligned - done);
-    std::memcpy(bounce.get(), data.data() + done, len);
-    ssize_t n = ::write(fd, bounce.get(), len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0 || static_cast<size_t>(n) % kDirectAlign != 0) {
-      if (n > 0) done += static_cast<size_t>(n);
-      // A partial block written directly cannot be continued directly; rewind to
-      // the last whole block and let the buffered path redo the rest.
-      done &= ~(kDirectAlign - 1);
-      break;
-    }
-    done += static_cast<size_t>(n);
-  }
-  set_direct(fd, false);
-  return done;
+}  // namespace
+
+DirectAppender::DirectAppender(int fd) : fd_(fd) {
+  void* p = nullptr;
+  if (::posix_memalign(&p, kDirectAlign, kSlice) == 0) buf_.reset(static_cast<uint8_t*>(p));
+  direct_ = buf_ && set_direct(fd_, true);
 }
 
-}  // namespace
+DirectAppender::~DirectAppender() {
+  if (direct_) set_direct(fd_, false);
+}
+
+int DirectAppender::append(ByteView data) {
+  if (!buf_) return write_all(fd_, data);
+  while (!data.empty()) {
+    size_t n = std::min(kSlice - fill_, data.size());
+    std::memcpy(buf_.get() + fill_, data.data(), n);
+    fill_ += n;
+    data = data.subspan(n);
+    if (fill_ == kSlice) {
+      if (int err = drain(); err != 0) return err;
+    }
+  }
+  return 0;
+}
+
+int DirectAppender::finish() {
+  if (!buf_) return 0;
+  int err = drain();
+  if (direct_) {
+    set_direct(fd_, false);
+    direct_ = false;
+  }
+  // The unaligned tail goes through the page cache.
+  if (err == 0) err = write_all(fd_, ByteView(buf_.get(), fill_));
+  if (err == 0) fill_ = 0;
+  return err;
+}
+
+int DirectAppender::drain() {
+  size_t aligned = fill_ & ~(kDirectAlign - 1);
+  size_t done = 0;
+  while (direct_ && done < aligned) {
+    ssize_t n = ::write(fd_, buf_.get() + done, aligned - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n > 0 && static_cast<size_t>(n) % kDirectAlign == 0) {
+      done += static_cast<size_t>(n);
+      continue;
+    }
+    // Refused, failed or a partial block: the page cache redoes everything after
+    // the last whole block written directly and reports real errors (disk full)
+    // with their errno.
+    set_direct(fd_, false);
+    direct_ = false;
+    if (::lseek(fd_, static_cast<off_t>(written_ + done), SEEK_SET) < 0) return errno;
+  }
+  if (!direct_) {
+    if (int err = write_all(fd_, ByteView(buf_.get() + done, fill_ - done)); err != 0) return err;
+    done = fill_;
+  }
+  std::memmove(buf_.get(), buf_.get() + done, fill_ - done);
+  fill_ -= done;
+  written_ += done;
+  return 0;
+}
 
 int write_all_bypassing_cache(int fd, ByteView data) {
   constexpr size_t kDirectMin = 1024 * 1024;
   if (data.size() < kDirectMin) return write_all(fd, data);
-  size_t done = write_direct_prefix(fd, data);
-  // Continue right after the last whole block written directly (a partial direct
-  // write may have moved the offset further).
-  if (::lseek(fd, static_cast<off_t>(done), SEEK_SET) < 0) return errno;
-  return write_all(fd, data.subspan(done));
+  DirectAppender out(fd);
+  if (int err = out.append(data); err != 0) return err;
+  return out.finish();
 }
 
 int read_to_end(int fd, uint64_t size_hint, Bytes& out) {

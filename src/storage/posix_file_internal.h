@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -16,10 +18,37 @@ namespace strata::storage {
 // Writes all of `data`; returns 0 or the errno of the failing write.
 int write_all(int fd, ByteView data);
 
-// Like write_all for a file written from offset 0, but moves large objects to the
-// disk with O_DIRECT (no page-cache copy, no cache pollution; markedly cheaper in
-// CPU on virtual disks). Falls back to buffered writes wherever direct I/O is
-// refused. The caller still fsyncs.
+// Appends to a file written from offset 0, moving whole 4 KiB blocks to the disk
+// with O_DIRECT through a 1 MiB aligned buffer (no page-cache copy, no cache
+// pollution; markedly cheaper in CPU on virtual disks). Falls back to buffered
+// writes wherever direct I/O is refused or stops short. Holds at most 1 MiB.
+// append()/finish() return 0 or the errno of the failing write; after finish()
+// every byte is in the file (the caller still fsyncs).
+class DirectAppender {
+ public:
+  explicit DirectAppender(int fd);
+  ~DirectAppender();
+  DirectAppender(const DirectAppender&) = delete;
+  DirectAppender& operator=(const DirectAppender&) = delete;
+  int append(ByteView data);
+  int finish();
+
+ private:
+  static constexpr size_t kSlice = 1024 * 1024;
+  struct FreeDeleter {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  int drain();  // writes the whole blocks of the buffer, keeps the tail
+
+  int fd_;
+  std::unique_ptr<uint8_t, FreeDeleter> buf_;
+  size_t fill_ = 0;       // bytes in buf_
+  uint64_t written_ = 0;  // bytes already in the file
+  bool direct_ = false;
+};
+
+// write_all for a file written from offset 0 through a DirectAppender when the
+// object is large enough for direct I/O to pay (1 MiB). The caller still fsyncs.
 int write_all_bypassing_cache(int fd, ByteView data);
 
 // Reads until EOF into `out` (replacing it); `size_hint` is the expected size.

@@ -150,6 +150,43 @@ TEST_F(DiskFullTest, RetryAfterFailedPackWriteStoresTheBlob) {
       << msg;
 }
 
+// The disk fills while a pack is being streamed (a piece of it cannot be written):
+// the save fails, the half-written pack is dropped with all its blobs, and saving
+// the same blobs again once space is back stores every one of them.
+TEST_F(DiskFullTest, DiskFullMidPackDropsThePackAndRetryStoresEveryBlob) {
+  storage::MemoryBackend mem;
+  InitOptions o = small_options();
+  o.pack_size = 8 * 1024 * 1024;  // pieces of a megabyte go out long before it is full
+  Repository::init(mem, secret_, o, slot_info("keyfile"));
+  repo_ = Repository::open(std::make_unique<storage::FaultBackend>(mem), secret_);
+  repo_->load_index();
+  fault_ = static_cast<storage::FaultBackend*>(&repo_->backend());
+  std::vector<Bytes> data;
+  for (int i = 0; i < 12; ++i) data.push_back(random_data(300000, 2000 + i));
+  fault_->fail_puts_after_bytes(2500 * 1024);  // the third piece of the first pack
+  expect_disk_full([&] {
+    for (const auto& d : data) save(d);
+    repo_->flush();
+  });
+  fault_->clear_faults();
+  std::vector<BlobId> ids;
+  for (const auto& d : data) ids.push_back(save(d));
+  repo_->flush();
+  for (size_t i = 0; i < data.size(); ++i) {
+    std::string msg;
+    EXPECT_EQ(code_of([&] { EXPECT_EQ(repo_->load_blob(ids[i], BlobType::data), data[i]); }, &msg),
+              ExitCode::ok)
+        << "blob " << i << ": " << msg;
+  }
+  EXPECT_EQ(mem.list("data").size(), 1u) << "one pack, and nothing of the dropped one";
+  auto fresh = Repository::open(view_of(mem), secret_);
+  CheckOptions co;
+  co.read_data = true;
+  ProgressCounters progress;
+  CheckReport rep = check_repository(*fresh, co, progress);
+  EXPECT_TRUE(rep.errors.empty()) << joined(rep.errors);
+}
+
 // Same, when the pack was written but its index file was not: the pack must stay
 // pending so the next flush() indexes it before any snapshot that needs it.
 TEST_F(DiskFullTest, RetryAfterFailedIndexWriteIndexesThePack) {

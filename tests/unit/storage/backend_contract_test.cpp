@@ -77,6 +77,37 @@ TYPED_TEST(BackendContract, LargeObjectRoundTrip) {
             Bytes(big.begin() + 1000000, big.begin() + 1070000));
 }
 
+TYPED_TEST(BackendContract, StreamedObjectIsNamedOnCommit) {
+  Bytes big(3 * 1024 * 1024 + 4099);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i * 13 + (i >> 11));
+  auto w = this->b().begin_put("data");
+  // Uneven pieces, some smaller and some larger than a disk block or a megabyte.
+  size_t done = 0;
+  for (size_t piece : {size_t{8}, size_t{4095}, size_t{1}, size_t{1536 * 1024}, size_t{70000}}) {
+    w->append(ByteView(big.data() + done, piece));
+    done += piece;
+  }
+  EXPECT_TRUE(this->b().list("data").empty());  // nothing visible before commit
+  w->append(ByteView(big.data() + done, big.size() - done));
+  w->commit("data/cd/cd34");
+  EXPECT_EQ(this->b().get("data/cd/cd34"), big);
+  auto list = this->b().list("data");
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].size, big.size());
+}
+
+TYPED_TEST(BackendContract, StreamedObjectNeverCommittedLeavesNothing) {
+  {
+    auto w = this->b().begin_put("data");
+    w->append(Bytes(2 * 1024 * 1024, 7));
+  }
+  EXPECT_TRUE(this->b().list("").empty());
+  auto w = this->b().begin_put("data");
+  w->append(as_bytes("x"));
+  EXPECT_NE(code_of([&] { w->commit("index/elsewhere"); }), ExitCode::ok);
+  EXPECT_EQ(this->b().stat("index/elsewhere"), std::nullopt);
+}
+
 TYPED_TEST(BackendContract, GetRange) {
   this->b().put("packs/p", as_bytes("0123456789"));
   EXPECT_EQ(to_string(this->b().get_range("packs/p", 2, 3)), "234");

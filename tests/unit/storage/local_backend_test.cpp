@@ -149,6 +149,40 @@ TEST_F(LocalBackendTest, ShortWritesThenWriteErrorLeaveNothing) {
   EXPECT_TRUE(temp_files(root_).empty());
 }
 
+TEST_F(LocalBackendTest, StreamedWriteErrorNamesTheTemporaryAndLeavesNothing) {
+  struct rlimit old {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  auto w = b_.begin_put("data");
+  EXPECT_EQ(temp_files(root_).size(), 1u);  // in data/ until it has a name
+  struct rlimit small = old;
+  small.rlim_cur = 1024 * 1024 + 4096;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  Error e = expect_error([&] {
+    for (int i = 0; i < 8; ++i) w->append(Bytes(512 * 1024 + 3, 0x33));
+    w->commit("data/ef/ef56");
+  });
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_EQ(e.code(), ExitCode::io);
+  EXPECT_NE(std::string(e.what()).find(root_ + "/data/"), std::string::npos) << e.what();
+  w.reset();
+  EXPECT_TRUE(temp_files(root_).empty());
+  EXPECT_EQ(b_.stat("data/ef/ef56"), std::nullopt);
+}
+
+TEST_F(LocalBackendTest, StreamedCommitIntoOccupiedNameLeavesNoTemporary) {
+  fs::create_directories(root_ + "/data/ab/ab12/occupied");
+  auto w = b_.begin_put("data");
+  w->append(Bytes(5000, 1));
+  Error e = expect_error([&] { w->commit("data/ab/ab12"); });
+  EXPECT_EQ(e.code(), ExitCode::io);
+  EXPECT_NE(std::string(e.what()).find("writing " + root_ + "/data/ab/ab12"), std::string::npos)
+      << e.what();
+  w.reset();
+  EXPECT_TRUE(temp_files(root_).empty());
+}
+
 TEST_F(LocalBackendTest, ReadOnlyDirectoryGivesIoErrorNamingThePath) {
   if (::geteuid() == 0) GTEST_SKIP() << "root bypasses directory permissions";
   b_.put("data/ab/seed", as_bytes("s"));
