@@ -18,6 +18,7 @@
 #include "common/error.h"
 #include "common/thread_pool.h"
 #include "repo/tree_walk.h"
+#include "source/direct_file_writer.h"
 #include "source/fs_metadata.h"
 
 namespace strata::source {
@@ -38,9 +39,14 @@ struct FileJob {
   std::string path;
   std::vector<std::string> link_paths;  // further hard-linked names
   const Node* node;
+  std::unique_ptr<DirectFileWriter> direct;  // large dense files: written with O_DIRECT
   std::atomic<bool> failed{false};
   std::atomic<uint32_t> blobs_left{0};
 };
+
+// Files from this size on bypass the page cache (smaller ones are mostly one
+// blob, and their few blocks are cheaper to write through the cache).
+constexpr uint64_t kDirectMinSize = 1024 * 1024;
 
 struct BlobTask {
   size_t file;
@@ -49,16 +55,23 @@ struct BlobTask {
   std::vector<Piece> pieces;
 };
 
-// Creates `path` as a new, empty file of `size` bytes and returns its descriptor.
+// Creates `path` as a new, empty file of `size` bytes and returns its descriptor
+// (opened with `extra_flags` too, unless the file system refuses them: O_DIRECT).
 // Always a new inode: an existing name may be a hard link to a file outside the
 // target or a symlink, and neither may be written through.
-int create_file(const std::string& path, uint64_t size) {
-  const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-  int fd = open(path.c_str(), flags, 0600);
+int create_file(const std::string& path, uint64_t size, int extra_flags = 0) {
+  const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | extra_flags;
+  auto open_new = [&] {
+    int fd = open(path.c_str(), flags, 0600);
+    // A file system without direct I/O: through the page cache.
+    if (fd < 0 && errno == EINVAL && extra_flags) fd = open(path.c_str(), flags & ~extra_flags, 0600);
+    return fd;
+  };
+  int fd = open_new();
   if (fd < 0 && errno == EEXIST) {
     if (unlink(path.c_str()) != 0 && errno != ENOENT && errno != EISDIR)
       throw io_error("replacing " + path, errno);
-    fd = open(path.c_str(), flags, 0600);
+    fd = open_new();
   }
   if (fd < 0) throw io_error("creating " + path, errno);
   if (size > 0 && ftruncate(fd, static_cast<off_t>(size)) != 0) {
@@ -120,6 +133,18 @@ std::vector<std::vector<Piece>> place_blobs(const Node& n, const std::vector<uin
     }
   }
   return out;
+}
+
+// Opens (a file of one blob: creates) the file a blob goes to; large files with
+// O_DIRECT where the file system allows it (else through the page cache).
+int open_for_blob(const FileJob& job) {
+  const int direct = job.direct ? O_DIRECT : 0;
+  if (job.node->content.size() == 1) return create_file(job.path, job.node->size, direct);
+  const int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC;
+  int fd = open(job.path.c_str(), flags | direct);
+  if (fd < 0 && errno == EINVAL && direct) fd = open(job.path.c_str(), flags);
+  if (fd < 0) throw io_error("opening " + job.path, errno);
+  return fd;
 }
 
 void write_all(int fd, const uint8_t* p, size_t n, uint64_t offset, const std::string& path) {
@@ -267,6 +292,7 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
         auto job = std::make_unique<FileJob>();
         job->path = path;
         job->node = &n;
+        if (n.size >= kDirectMinSize && !n.extents) job->direct = std::make_unique<DirectFileWriter>(n.size);
         files.push_back(std::move(job));
         result.files++;
         result.bytes += n.size;
@@ -360,8 +386,9 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
       stop = true;
     }
   };
-  // Writing is CPU work (decrypting, decompressing, copying into the page cache)
-  // and concurrent writers of one file contend for its lock: one thread per core.
+  // Writing is CPU work (decrypting, decompressing, copying small files into the
+  // page cache) and concurrent writers of one file contend for its lock: one
+  // thread per core.
   ThreadPool writers(options.threads ? options.threads : ThreadPool::default_threads());
   parallel_for(writers, groups.size(), [&](size_t g) {
     if (stop) return;
@@ -389,20 +416,31 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
         Bytes data = span ? repo.open_blob(t.id, repo::BlobType::data, t.loc,
                                            ByteView(span->data() + (t.loc.offset - start), t.loc.stored_len))
                           : repo.load_blob(t.id, repo::BlobType::data);
-        int fd = job.node->content.size() == 1
-                     ? create_file(job.path, job.node->size)
-                     : open(job.path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) throw io_error("opening " + job.path, errno);
+        int fd = open_for_blob(job);
+        bool last = false;
         try {
-          for (const auto& pc : t.pieces)
-            write_all(fd, data.data() + pc.blob_offset, pc.length, pc.file_offset, job.path);
+          for (const auto& pc : t.pieces) {
+            if (!job.direct) {
+              write_all(fd, data.data() + pc.blob_offset, pc.length, pc.file_offset, job.path);
+            } else if (int err = job.direct->write(fd, ByteView(data.data() + pc.blob_offset, pc.length),
+                                                   pc.file_offset);
+                       err != 0) {
+              throw io_error("writing " + job.path, err);
+            }
+          }
+          // The thread writing a file's last blob finishes it: every other
+          // blob's writes completed before its count went down.
+          last = --job.blobs_left == 0;
+          if (last && job.direct) {
+            if (int err = job.direct->finish(fd); err != 0) throw io_error("writing " + job.path, err);
+          }
         } catch (...) {
           close(fd);
           throw;
         }
         close(fd);
         progress.bytes_done += data.size();
-        if (--job.blobs_left == 0) progress.files_done++;
+        if (last) progress.files_done++;
       } catch (const Error& e) {
         record(e, &job);
       }

@@ -1,0 +1,112 @@
+// DirectFileWriter (see direct_file_writer.h).
+#include "source/direct_file_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace strata::source {
+namespace {
+
+constexpr uint64_t kBlock = DirectFileWriter::kBlock;
+
+uint8_t* aligned_alloc_or_null(size_t size) {
+  void* p = nullptr;
+  return ::posix_memalign(&p, kBlock, size) == 0 ? static_cast<uint8_t*>(p) : nullptr;
+}
+
+// pwrite of an aligned buffer at an aligned offset. Where direct I/O is refused
+// (EINVAL: a file system or device without it), this fd continues through the page
+// cache; the data are the same either way.
+int pwrite_blocks(int fd, const uint8_t* p, size_t n, uint64_t offset) {
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EINVAL) {
+        int flags = ::fcntl(fd, F_GETFL);
+        if (flags >= 0 && (flags & O_DIRECT) && ::fcntl(fd, F_SETFL, flags & ~O_DIRECT) == 0)
+          continue;
+      }
+      return errno;
+    }
+    if (w == 0) return EIO;
+    p += w;
+    n -= static_cast<size_t>(w);
+    offset += static_cast<uint64_t>(w);
+  }
+  return 0;
+}
+
+}  // namespace
+
+DirectFileWriter::AlignedBuffer DirectFileWriter::add_to_edge(uint64_t index, uint64_t in_block,
+                                                              const uint8_t* p, uint64_t len) {
+  const uint64_t start = index * kBlock;
+  const uint64_t needed = start < size_ ? std::min(kBlock, size_ - start) : kBlock;
+  std::lock_guard<std::mutex> lock(mu_);
+  Edge& e = edges_[index];
+  if (!e.block) {
+    e.block.reset(aligned_alloc_or_null(kBlock));
+    if (!e.block) throw std::bad_alloc();
+    std::memset(e.block.get(), 0, kBlock);
+  }
+  std::memcpy(e.block.get() + in_block, p, len);
+  e.filled += len;
+  if (e.filled < needed) return nullptr;
+  AlignedBuffer done = std::move(e.block);
+  edges_.erase(index);
+  return done;
+}
+
+int DirectFileWriter::write(int fd, ByteView data, uint64_t offset) {
+  const uint64_t end = offset + data.size();
+  const uint64_t first_whole = (offset + kBlock - 1) / kBlock * kBlock;
+  const uint64_t last_whole = end / kBlock * kBlock;
+  // Partial blocks at the ends (one when the data lies inside a single block).
+  auto edge = [&](uint64_t from, uint64_t to) -> int {
+    if (from >= to) return 0;
+    uint64_t index = from / kBlock;
+    AlignedBuffer block = add_to_edge(index, from - index * kBlock, data.data() + (from - offset), to - from);
+    return block ? pwrite_blocks(fd, block.get(), kBlock, index * kBlock) : 0;
+  };
+  if (first_whole >= last_whole) {
+    if (end <= first_whole) return edge(offset, end);  // within one block
+    if (int err = edge(offset, first_whole); err != 0) return err;
+    return edge(first_whole, end);
+  }
+  if (int err = edge(offset, first_whole); err != 0) return err;
+  // Whole blocks through a per-thread aligned buffer, a megabyte at a time.
+  constexpr size_t kSlice = 1024 * 1024;
+  thread_local AlignedBuffer slice;
+  if (!slice) {
+    slice.reset(aligned_alloc_or_null(kSlice));
+    if (!slice) return ENOMEM;
+  }
+  for (uint64_t at = first_whole; at < last_whole;) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(kSlice, last_whole - at));
+    std::memcpy(slice.get(), data.data() + (at - offset), n);
+    if (int err = pwrite_blocks(fd, slice.get(), n, at); err != 0) return err;
+    at += n;
+  }
+  return edge(last_whole, end);
+}
+
+int DirectFileWriter::finish(int fd) {
+  std::unordered_map<uint64_t, Edge> left;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    left.swap(edges_);
+  }
+  for (auto& [index, e] : left)
+    if (int err = pwrite_blocks(fd, e.block.get(), kBlock, index * kBlock); err != 0) return err;
+  while (::ftruncate(fd, static_cast<off_t>(size_)) != 0) {
+    if (errno != EINTR) return errno;
+  }
+  return 0;
+}
+
+}  // namespace strata::source
