@@ -154,6 +154,7 @@ void Repository::load_index(std::vector<std::string>* problems, PackListing* lis
 std::unique_ptr<Repository::Packer> Repository::new_packer(BlobType type) {
   auto p = std::make_unique<Packer>();
   p->type = type;
+  p->serial = ++packers_made_;
   p->out = backend_->begin_put("data");
   append(p->pending, pack_preamble());
   p->size = p->pending.size();
@@ -187,6 +188,7 @@ bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, 
     BlobPayload payload = compress_blob(plaintext, config_.compression_level);
     std::unique_ptr<Packer> full;
     Packer* writing = nullptr;  // its io_mu is held and `piece` goes out next
+    uint64_t writing_serial = 0;
     Bytes piece;
     const int t = static_cast<int>(type);
     {
@@ -215,6 +217,7 @@ bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, 
         p.pending = std::move(p.spare);
         p.pending.clear();
         writing = &p;
+        writing_serial = p.serial;
       }
     }
     stats_.blobs_added++;
@@ -232,9 +235,10 @@ bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, 
       }
       if (failure) {
         // Dropped now, so that a retry of its blobs stores them again (unless a
-        // worker already took it to finish: write_pack drops it then).
+        // worker already took it to finish: write_pack drops it then, and
+        // `writing` may be gone — only its serial number is compared).
         std::lock_guard<std::mutex> lock(packers_mu_[t]);
-        if (open_packs_[t].get() == writing) discard(open_packs_[t]);
+        if (open_packs_[t] && open_packs_[t]->serial == writing_serial) discard(open_packs_[t]);
         std::rethrow_exception(failure);
       }
     }

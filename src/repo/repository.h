@@ -115,6 +115,7 @@ class Repository {
   // other workers go on sealing.
   struct Packer {
     BlobType type;
+    uint64_t serial = 0;  // tells packers apart (a freed one's address may be reused)
     std::unique_ptr<storage::ObjectWriter> out;
     crypto::Sha256Stream hash;
     std::mutex io_mu;
@@ -152,6 +153,7 @@ class Repository {
   // a blob in flight, whatever the pack size.
   std::mutex packers_mu_[2];
   std::unique_ptr<Packer> open_packs_[2];
+  std::atomic<uint64_t> packers_made_{0};
   std::mutex pending_mu_;
   std::vector<IndexedPack> unindexed_packs_;
   WriteStats stats_;
