@@ -146,4 +146,21 @@ std::string apply_metadata(const std::string& path, const repo::Node& node) {
   return problems;
 }
 
+std::string apply_file_metadata(int fd, const repo::Node& node) {
+  std::string problems;
+  auto note = [&](const std::string& what) {
+    if (!problems.empty()) problems += "; ";
+    problems += what + ": " + errno_text(errno);
+  };
+  // Same order as apply_metadata: chown (which clears set-id bits) before chmod.
+  if (fchown(fd, node.uid, node.gid) != 0 && geteuid() == 0) note("chown");
+  for (const auto& [name, value] : node.xattrs)
+    if (fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) != 0 && errno != ENOTSUP)
+      note("xattr " + name);
+  if (fchmod(fd, node.mode) != 0) note("chmod");
+  struct timespec times[2] = {ts_of(node.atime_ns), ts_of(node.mtime_ns)};
+  if (futimens(fd, times) != 0) note("utimensat");
+  return problems;
+}
+
 }  // namespace strata::source

@@ -21,4 +21,8 @@ void node_from_stat(const std::string& path, const struct stat& st, repo::Node& 
 // an already created entry. Returns an empty string or a description of what failed.
 std::string apply_metadata(const std::string& path, const repo::Node& node);
 
+// The same for a regular file through its open descriptor (after its last write):
+// no path lookups, and nothing can have replaced the entry meanwhile.
+std::string apply_file_metadata(int fd, const repo::Node& node);
+
 }  // namespace strata::source
