@@ -260,20 +260,19 @@ void Repository::write_pack(std::unique_ptr<Packer>& p) {
   }
   PackId id;
   try {
-    {
-      std::lock_guard<std::mutex> io(p->io_mu);  // every earlier piece is out
-      Bytes header = encode_pack_header(p->entries);
-      Bytes tail;
-      aead_->seal_append(header, as_bytes(kPackHeaderAad), tail);
-      append(tail, pack_trailer(static_cast<uint32_t>(tail.size())));
-      p->size += tail.size();
-      append(p->pending, tail);
-      write_piece(*p, p->pending);
-      id = p->hash.finish();
-      p->out->commit(pack_name(id));  // durable before any index names it
-    }
+    std::lock_guard<std::mutex> io(p->io_mu);  // every earlier piece is out
+    Bytes header = encode_pack_header(p->entries);
+    Bytes tail;
+    aead_->seal_append(header, as_bytes(kPackHeaderAad), tail);
+    append(tail, pack_trailer(static_cast<uint32_t>(tail.size())));
+    p->size += tail.size();
+    append(p->pending, tail);
+    write_piece(*p, p->pending);
+    id = p->hash.finish();
+    p->out->commit(pack_name(id));  // durable before any index names it
   } catch (...) {
-    // The pack is lost: release its blobs so a retry stores them again.
+    // The pack is lost (io_mu is released by now): release its blobs so a retry
+    // stores them again.
     discard(p);
     throw;
   }

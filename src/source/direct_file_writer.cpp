@@ -13,11 +13,6 @@ namespace {
 
 constexpr uint64_t kBlock = DirectFileWriter::kBlock;
 
-uint8_t* aligned_alloc_or_null(size_t size) {
-  void* p = nullptr;
-  return ::posix_memalign(&p, kBlock, size) == 0 ? static_cast<uint8_t*>(p) : nullptr;
-}
-
 // pwrite of an aligned buffer at an aligned offset. Where direct I/O is refused
 // (EINVAL: a file system or device without it), this fd continues through the page
 // cache; the data are the same either way.
@@ -43,20 +38,20 @@ int pwrite_blocks(int fd, const uint8_t* p, size_t n, uint64_t offset) {
 
 }  // namespace
 
-DirectFileWriter::AlignedBuffer DirectFileWriter::add_to_edge(uint64_t index, uint64_t in_block,
+AlignedBuffer DirectFileWriter::add_to_edge(uint64_t index, uint64_t in_block,
                                                               const uint8_t* p, uint64_t len) {
   const uint64_t start = index * kBlock;
   const uint64_t needed = start < size_ ? std::min(kBlock, size_ - start) : kBlock;
   std::lock_guard<std::mutex> lock(mu_);
   Edge& e = edges_[index];
   if (!e.block) {
-    e.block.reset(aligned_alloc_or_null(kBlock));
+    e.block = AlignedBuffer(kBlock);
     if (!e.block) throw std::bad_alloc();
     std::memset(e.block.get(), 0, kBlock);
   }
   std::memcpy(e.block.get() + in_block, p, len);
   e.filled += len;
-  if (e.filled < needed) return nullptr;
+  if (e.filled < needed) return AlignedBuffer();
   AlignedBuffer done = std::move(e.block);
   edges_.erase(index);
   return done;
@@ -81,11 +76,8 @@ int DirectFileWriter::write(int fd, ByteView data, uint64_t offset) {
   if (int err = edge(offset, first_whole); err != 0) return err;
   // Whole blocks through a per-thread aligned buffer, a megabyte at a time.
   constexpr size_t kSlice = 1024 * 1024;
-  thread_local AlignedBuffer slice;
-  if (!slice) {
-    slice.reset(aligned_alloc_or_null(kSlice));
-    if (!slice) return ENOMEM;
-  }
+  thread_local AlignedBuffer slice(kSlice);
+  if (!slice) return ENOMEM;
   for (uint64_t at = first_whole; at < last_whole;) {
     size_t n = static_cast<size_t>(std::min<uint64_t>(kSlice, last_whole - at));
     std::memcpy(slice.get(), data.data() + (at - offset), n);

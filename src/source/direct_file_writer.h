@@ -8,18 +8,17 @@
 // and leave the page cache to the workload the machine is there to run.
 #pragma once
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
 #include <mutex>
 #include <unordered_map>
 
+#include "common/aligned_buffer.h"
 #include "common/bytes.h"
 
 namespace strata::source {
 
 class DirectFileWriter {
  public:
-  static constexpr uint64_t kBlock = 4096;
+  static constexpr uint64_t kBlock = kDirectIoAlign;
 
   explicit DirectFileWriter(uint64_t size) : size_(size) {}
 
@@ -35,10 +34,6 @@ class DirectFileWriter {
   int finish(int fd);
 
  private:
-  struct FreeDeleter {
-    void operator()(uint8_t* p) const { std::free(p); }
-  };
-  using AlignedBuffer = std::unique_ptr<uint8_t, FreeDeleter>;
   struct Edge {
     AlignedBuffer block;
     uint64_t filled = 0;

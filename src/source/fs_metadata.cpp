@@ -127,40 +127,43 @@ void node_from_stat(const std::string& path, const struct stat& st, repo::Node& 
   read_xattrs(path, node);
 }
 
-std::string apply_metadata(const std::string& path, const repo::Node& node) {
+namespace {
+
+// Ownership, xattrs, mode and times, in that order (chown clears set-id bits, so
+// chmod comes after it): through `fd` when it is open (a regular file after its
+// last write; no path lookups), else by `path` without following a symlink.
+std::string apply(const std::string& path, int fd, const repo::Node& node) {
   std::string problems;
   auto note = [&](const std::string& what) {
     if (!problems.empty()) problems += "; ";
     problems += what + ": " + errno_text(errno);
   };
-  if (lchown(path.c_str(), node.uid, node.gid) != 0 && geteuid() == 0) note("chown");
-  for (const auto& [name, value] : node.xattrs)
-    if (lsetxattr(path.c_str(), name.c_str(), value.data(), value.size(), 0) != 0 && errno != ENOTSUP)
-      note("xattr " + name);
+  const char* p = path.c_str();
+  if ((fd >= 0 ? fchown(fd, node.uid, node.gid) : lchown(p, node.uid, node.gid)) != 0 &&
+      geteuid() == 0)
+    note("chown");
+  for (const auto& [name, value] : node.xattrs) {
+    int rc = fd >= 0 ? fsetxattr(fd, name.c_str(), value.data(), value.size(), 0)
+                     : lsetxattr(p, name.c_str(), value.data(), value.size(), 0);
+    if (rc != 0 && errno != ENOTSUP) note("xattr " + name);
+  }
   // Never follow a symlink that replaced the entry meanwhile.
-  if (node.type != repo::NodeType::symlink &&
-      fchmodat(AT_FDCWD, path.c_str(), node.mode, AT_SYMLINK_NOFOLLOW) != 0)
+  if (fd >= 0 ? fchmod(fd, node.mode) != 0
+              : node.type != repo::NodeType::symlink &&
+                    fchmodat(AT_FDCWD, p, node.mode, AT_SYMLINK_NOFOLLOW) != 0)
     note("chmod");
   struct timespec times[2] = {ts_of(node.atime_ns), ts_of(node.mtime_ns)};
-  if (utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) note("utimensat");
+  if ((fd >= 0 ? futimens(fd, times) : utimensat(AT_FDCWD, p, times, AT_SYMLINK_NOFOLLOW)) != 0)
+    note("utimensat");
   return problems;
 }
 
-std::string apply_file_metadata(int fd, const repo::Node& node) {
-  std::string problems;
-  auto note = [&](const std::string& what) {
-    if (!problems.empty()) problems += "; ";
-    problems += what + ": " + errno_text(errno);
-  };
-  // Same order as apply_metadata: chown (which clears set-id bits) before chmod.
-  if (fchown(fd, node.uid, node.gid) != 0 && geteuid() == 0) note("chown");
-  for (const auto& [name, value] : node.xattrs)
-    if (fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) != 0 && errno != ENOTSUP)
-      note("xattr " + name);
-  if (fchmod(fd, node.mode) != 0) note("chmod");
-  struct timespec times[2] = {ts_of(node.atime_ns), ts_of(node.mtime_ns)};
-  if (futimens(fd, times) != 0) note("utimensat");
-  return problems;
+}  // namespace
+
+std::string apply_metadata(const std::string& path, const repo::Node& node) {
+  return apply(path, -1, node);
 }
+
+std::string apply_file_metadata(int fd, const repo::Node& node) { return apply("", fd, node); }
 
 }  // namespace strata::source

@@ -56,18 +56,22 @@ struct BlobTask {
   std::vector<Piece> pieces;
 };
 
+// open(2) with `flags`; where the file system refuses `optional` (EINVAL: no
+// O_DIRECT there), again without it — the file is then written through the page
+// cache. Returns the descriptor or -1 with errno set.
+int open_or_without(const std::string& path, int flags, int optional) {
+  int fd = open(path.c_str(), flags, 0600);
+  if (fd < 0 && errno == EINVAL && optional) fd = open(path.c_str(), flags & ~optional, 0600);
+  return fd;
+}
+
 // Creates `path` as a new, empty file of `size` bytes and returns its descriptor
 // (opened with `extra_flags` too, unless the file system refuses them: O_DIRECT).
 // Always a new inode: an existing name may be a hard link to a file outside the
 // target or a symlink, and neither may be written through.
 int create_file(const std::string& path, uint64_t size, int extra_flags = 0) {
   const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | extra_flags;
-  auto open_new = [&] {
-    int fd = open(path.c_str(), flags, 0600);
-    // A file system without direct I/O: through the page cache.
-    if (fd < 0 && errno == EINVAL && extra_flags) fd = open(path.c_str(), flags & ~extra_flags, 0600);
-    return fd;
-  };
+  auto open_new = [&] { return open_or_without(path, flags, extra_flags); };
   int fd = open_new();
   if (fd < 0 && errno == EEXIST) {
     if (unlink(path.c_str()) != 0 && errno != ENOENT && errno != EISDIR)
@@ -142,11 +146,42 @@ int open_for_blob(const FileJob& job) {
   const int direct = job.direct ? O_DIRECT : 0;
   // Sized once written (see the writer loop): one system call fewer per file.
   if (job.node->content.size() == 1) return create_file(job.path, 0, direct);
-  const int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC;
-  int fd = open(job.path.c_str(), flags | direct);
-  if (fd < 0 && errno == EINVAL && direct) fd = open(job.path.c_str(), flags);
+  int fd = open_or_without(job.path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | direct, direct);
   if (fd < 0) throw io_error("opening " + job.path, errno);
   return fd;
+}
+
+void write_all(int fd, const uint8_t* p, size_t n, uint64_t offset, const std::string& path);
+
+// Writes one blob's pieces into its file. The thread writing a file's last blob
+// finishes it — exact size, metadata through the descriptor — since every other
+// blob's writes completed before the count went down. Returns true for the last
+// blob; `problem` names metadata that could not be applied.
+bool write_blob(FileJob& job, const BlobTask& t, ByteView data, std::string& problem) {
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } file{open_for_blob(job)};
+  for (const auto& pc : t.pieces) {
+    ByteView piece = data.subspan(pc.blob_offset, pc.length);
+    if (!job.direct) {
+      write_all(file.fd, piece.data(), piece.size(), pc.file_offset, job.path);
+    } else if (int err = job.direct->write(file.fd, piece, pc.file_offset); err != 0) {
+      throw io_error("writing " + job.path, err);
+    }
+  }
+  if (--job.blobs_left != 0) return false;
+  if (job.direct) {
+    if (int err = job.direct->finish(file.fd); err != 0) throw io_error("writing " + job.path, err);
+  } else if (job.node->content.size() == 1 && data.size() != job.node->size &&
+             ftruncate(file.fd, static_cast<off_t>(job.node->size)) != 0) {
+    throw io_error("sizing " + job.path, errno);  // a single-blob file is created empty
+  }
+  if (!job.failed) {
+    problem = apply_file_metadata(file.fd, *job.node);
+    job.metadata_done = true;
+  }
+  return true;
 }
 
 void write_all(int fd, const uint8_t* p, size_t n, uint64_t offset, const std::string& path) {
@@ -417,40 +452,12 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
         Bytes data = span ? repo.open_blob(t.id, repo::BlobType::data, t.loc,
                                            ByteView(span->data() + (t.loc.offset - start), t.loc.stored_len))
                           : repo.load_blob(t.id, repo::BlobType::data);
-        int fd = open_for_blob(job);
-        bool last = false;
-        try {
-          for (const auto& pc : t.pieces) {
-            if (!job.direct) {
-              write_all(fd, data.data() + pc.blob_offset, pc.length, pc.file_offset, job.path);
-            } else if (int err = job.direct->write(fd, ByteView(data.data() + pc.blob_offset, pc.length),
-                                                   pc.file_offset);
-                       err != 0) {
-              throw io_error("writing " + job.path, err);
-            }
-          }
-          // The thread writing a file's last blob finishes it: every other
-          // blob's writes completed before its count went down.
-          last = --job.blobs_left == 0;
-          if (last && job.direct) {
-            if (int err = job.direct->finish(fd); err != 0) throw io_error("writing " + job.path, err);
-          } else if (last && job.node->content.size() == 1 && data.size() != job.node->size &&
-                     ftruncate(fd, static_cast<off_t>(job.node->size)) != 0) {
-            throw io_error("sizing " + job.path, errno);  // a single-blob file is created empty
-          }
-          if (last && !job.failed) {
-            std::string problem = apply_file_metadata(fd, *job.node);
-            job.metadata_done = true;
-            if (!problem.empty()) {
-              std::lock_guard<std::mutex> lock(warn_mu);
-              result.warnings.push_back(job.path + ": " + problem);
-            }
-          }
-        } catch (...) {
-          close(fd);
-          throw;
+        std::string problem;
+        bool last = write_blob(job, t, data, problem);
+        if (!problem.empty()) {
+          std::lock_guard<std::mutex> lock(warn_mu);
+          result.warnings.push_back(job.path + ": " + problem);
         }
-        close(fd);
         progress.bytes_done += data.size();
         if (last) progress.files_done++;
       } catch (const Error& e) {

@@ -31,8 +31,6 @@ int write_all(int fd, ByteView data) {
 
 namespace {
 
-constexpr size_t kDirectAlign = 4096;  // covers 512- and 4096-byte sectors
-
 bool set_direct(int fd, bool on) {
   int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0) return false;
@@ -41,9 +39,7 @@ bool set_direct(int fd, bool on) {
 
 }  // namespace
 
-DirectAppender::DirectAppender(int fd) : fd_(fd) {
-  void* p = nullptr;
-  if (::posix_memalign(&p, kDirectAlign, kSlice) == 0) buf_.reset(static_cast<uint8_t*>(p));
+DirectAppender::DirectAppender(int fd) : fd_(fd), buf_(kSlice) {
   direct_ = buf_ && set_direct(fd_, true);
 }
 
@@ -79,12 +75,12 @@ int DirectAppender::finish() {
 }
 
 int DirectAppender::drain() {
-  size_t aligned = fill_ & ~(kDirectAlign - 1);
+  size_t aligned = fill_ & ~(kDirectIoAlign - 1);
   size_t done = 0;
   while (direct_ && done < aligned) {
     ssize_t n = ::write(fd_, buf_.get() + done, aligned - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n > 0 && static_cast<size_t>(n) % kDirectAlign == 0) {
+    if (n > 0 && static_cast<size_t>(n) % kDirectIoAlign == 0) {
       done += static_cast<size_t>(n);
       continue;
     }

@@ -6,11 +6,10 @@
 #include <unistd.h>
 
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
 #include <string>
 #include <utility>
 
+#include "common/aligned_buffer.h"
 #include "common/bytes.h"
 
 namespace strata::storage {
@@ -35,13 +34,10 @@ class DirectAppender {
 
  private:
   static constexpr size_t kSlice = 1024 * 1024;
-  struct FreeDeleter {
-    void operator()(uint8_t* p) const { std::free(p); }
-  };
   int drain();  // writes the whole blocks of the buffer, keeps the tail
 
   int fd_;
-  std::unique_ptr<uint8_t, FreeDeleter> buf_;
+  AlignedBuffer buf_;
   size_t fill_ = 0;       // bytes in buf_
   uint64_t written_ = 0;  // bytes already in the file
   bool direct_ = false;

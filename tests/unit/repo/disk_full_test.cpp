@@ -21,9 +21,11 @@ std::string joined(const std::vector<std::string>& v) {
 
 class DiskFullTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    Repository::init(mem_, secret_, small_options(), slot_info("keyfile"));
-    repo_ = Repository::open(std::make_unique<storage::FaultBackend>(mem_), secret_);
+  void SetUp() override { open_on(mem_, small_options()); }
+  // A new repository on `mem`, opened through a FaultBackend.
+  void open_on(storage::MemoryBackend& mem, const InitOptions& options) {
+    Repository::init(mem, secret_, options, slot_info("keyfile"));
+    repo_ = Repository::open(std::make_unique<storage::FaultBackend>(mem), secret_);
     repo_->load_index();
     fault_ = static_cast<storage::FaultBackend*>(&repo_->backend());
   }
@@ -34,8 +36,9 @@ class DiskFullTest : public ::testing::Test {
     EXPECT_TRUE(contains(msg, "disk full")) << msg;
   }
   // Fresh process view after the disk was freed: no errors (warnings allowed).
-  CheckReport check_fresh() {
-    auto repo = Repository::open(view_of(mem_), secret_);
+  CheckReport check_fresh() { return check_fresh(mem_); }
+  CheckReport check_fresh(storage::MemoryBackend& mem) {
+    auto repo = Repository::open(view_of(mem), secret_);
     CheckOptions o;
     o.read_data = true;
     ProgressCounters p;
@@ -157,10 +160,7 @@ TEST_F(DiskFullTest, DiskFullMidPackDropsThePackAndRetryStoresEveryBlob) {
   storage::MemoryBackend mem;
   InitOptions o = small_options();
   o.pack_size = 8 * 1024 * 1024;  // pieces of a megabyte go out long before it is full
-  Repository::init(mem, secret_, o, slot_info("keyfile"));
-  repo_ = Repository::open(std::make_unique<storage::FaultBackend>(mem), secret_);
-  repo_->load_index();
-  fault_ = static_cast<storage::FaultBackend*>(&repo_->backend());
+  open_on(mem, o);
   std::vector<Bytes> data;
   for (int i = 0; i < 12; ++i) data.push_back(random_data(300000, 2000 + i));
   fault_->fail_puts_after_bytes(2500 * 1024);  // the third piece of the first pack
@@ -179,12 +179,7 @@ TEST_F(DiskFullTest, DiskFullMidPackDropsThePackAndRetryStoresEveryBlob) {
         << "blob " << i << ": " << msg;
   }
   EXPECT_EQ(mem.list("data").size(), 1u) << "one pack, and nothing of the dropped one";
-  auto fresh = Repository::open(view_of(mem), secret_);
-  CheckOptions co;
-  co.read_data = true;
-  ProgressCounters progress;
-  CheckReport rep = check_repository(*fresh, co, progress);
-  EXPECT_TRUE(rep.errors.empty()) << joined(rep.errors);
+  check_fresh(mem);
 }
 
 // Same, when the pack was written but its index file was not: the pack must stay
