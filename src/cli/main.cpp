@@ -7,11 +7,13 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "common/allocator_tuning.h"
 #include "common/error.h"
 #include "common/interrupt.h"
 
 int main(int argc, char** argv) {
   using namespace strata;
+  tune_allocator_for_large_buffers();
   std::signal(SIGPIPE, SIG_IGN);
   install_interrupt_handler();
   CLI::App app{"Strata: encrypted, deduplicated backup and disaster recovery", "strata"};

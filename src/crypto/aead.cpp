@@ -28,7 +28,8 @@ const EVP_CIPHER* aes_256_gcm() {
 }
 
 // True if `v` points into the storage `b` may reallocate or overwrite.
-bool overlaps(ByteView v, const Bytes& b) {
+template <class Buffer>
+bool overlaps(ByteView v, const Buffer& b) {
   if (v.empty() || b.capacity() == 0) return false;
   auto* lo = b.data();
   auto* hi = b.data() + b.capacity();
@@ -118,20 +119,30 @@ Aead::Aead(ByteView key) : impl_(std::make_unique<Impl>()) {
 
 Aead::~Aead() = default;
 
-void Aead::seal_append(ByteView plaintext, ByteView aad, Bytes& out) const {
+// Appends nonce || ciphertext || tag to either kind of byte buffer.
+template <class Buffer>
+void Aead::seal_append_to(ByteView plaintext, ByteView aad, Buffer& out) const {
   if (overlaps(plaintext, out) || overlaps(aad, out)) {
     Bytes pt_copy(plaintext.begin(), plaintext.end());
     Bytes aad_copy(aad.begin(), aad.end());
-    seal_append(pt_copy, aad_copy, out);
+    seal_append_to(pt_copy, aad_copy, out);
     OPENSSL_cleanse(pt_copy.data(), pt_copy.size());
     return;
   }
   size_t start = out.size();
-  out.resize(start + plaintext.size() + kSealOverhead);
+  out.resize(start + plaintext.size() + kSealOverhead);  // RawBytes: not zeroed first
   if (!impl_->seal_into(plaintext, aad, out.data() + start)) {
     out.resize(start);
     throw Error(ExitCode::failure, "OpenSSL AES-256-GCM encryption failed");
   }
+}
+
+void Aead::seal_append(ByteView plaintext, ByteView aad, Bytes& out) const {
+  seal_append_to(plaintext, aad, out);
+}
+
+void Aead::seal_append(ByteView plaintext, ByteView aad, RawBytes& out) const {
+  seal_append_to(plaintext, aad, out);
 }
 
 Bytes Aead::seal(ByteView plaintext, ByteView aad) const {

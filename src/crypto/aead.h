@@ -23,6 +23,7 @@ class Aead {
 
   // Appends nonce||ciphertext||tag to `out`. Thread-safe.
   void seal_append(ByteView plaintext, ByteView aad, Bytes& out) const;
+  void seal_append(ByteView plaintext, ByteView aad, RawBytes& out) const;
   Bytes seal(ByteView plaintext, ByteView aad) const;
 
   // Replaces `out` with the plaintext; returns false if the input is too short or
@@ -30,6 +31,8 @@ class Aead {
   bool open(ByteView sealed, ByteView aad, Bytes& out) const;
 
  private:
+  template <class Buffer>
+  void seal_append_to(ByteView plaintext, ByteView aad, Buffer& out) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -91,6 +91,11 @@ void seal_blob(const crypto::Aead& aead, const BlobId& id, BlobType type, const 
   aead.seal_append(payload.data, make_aad(id, type, payload.flags), out);
 }
 
+void seal_blob(const crypto::Aead& aead, const BlobId& id, BlobType type, const BlobPayload& payload,
+               RawBytes& out) {
+  aead.seal_append(payload.data, make_aad(id, type, payload.flags), out);
+}
+
 bool decode_blob(const crypto::Aead& aead, const BlobId& id, BlobType type, uint8_t flags,
                  ByteView sealed, uint32_t raw_len, Bytes& out) {
   if (flags & ~kBlobCompressed) return false;

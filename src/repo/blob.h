@@ -45,6 +45,8 @@ BlobPayload compress_blob(ByteView plaintext, int level);
 // Appends nonce || ciphertext || tag of the payload to `out`.
 void seal_blob(const crypto::Aead& aead, const BlobId& id, BlobType type, const BlobPayload& payload,
                Bytes& out);
+void seal_blob(const crypto::Aead& aead, const BlobId& id, BlobType type, const BlobPayload& payload,
+               RawBytes& out);
 
 // Opens and decompresses a stored blob; returns false if authentication fails or
 // the decompressed size differs from raw_len.

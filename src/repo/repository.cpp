@@ -189,7 +189,7 @@ bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, 
     std::unique_ptr<Packer> full;
     Packer* writing = nullptr;  // its io_mu is held and `piece` goes out next
     uint64_t writing_serial = 0;
-    Bytes piece;
+    RawBytes piece;
     const int t = static_cast<int>(type);
     {
       std::lock_guard<std::mutex> lock(packers_mu_[t]);

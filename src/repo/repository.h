@@ -121,8 +121,8 @@ class Repository {
     std::mutex io_mu;
     std::atomic<bool> failed{false};  // a piece could not be written: unusable
     uint64_t size = 0;  // bytes of the pack so far, pending included
-    Bytes pending;      // sealed bytes not yet handed to `out`
-    Bytes spare;        // the buffer of the last piece written (under io_mu)
+    RawBytes pending;   // sealed bytes not yet handed to `out` (grown unzeroed)
+    RawBytes spare;     // the buffer of the last piece written (under io_mu)
     std::vector<PackEntry> entries;
   };
   Repository() = default;
