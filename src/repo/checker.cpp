@@ -32,7 +32,7 @@ std::vector<std::string> verify_pack(Repository& repo, const PackId& id,
     problems.push_back(name + ": " + e.what());
     return problems;
   }
-  if (crypto::sha256(pack) != id) problems.push_back(name + ": content does not match its name (corrupt)");
+  if (expected_pack_id(pack) != id) problems.push_back(name + ": content does not match its name (corrupt)");
   if (pack.size() < kPackPreambleSize + kPackTrailerSize || !check_pack_preamble(pack)) {
     problems.push_back(name + ": not a pack (bad preamble or too short)");
     return problems;

@@ -10,7 +10,7 @@
 
 namespace strata::repo {
 
-using PackId = crypto::Digest;  // SHA-256 of the pack file's bytes
+using PackId = crypto::Digest;  // the pack's name: SHA-256 by its version's rule (pack_format.h)
 
 struct IndexedPack {
   PackId id{};

@@ -3,13 +3,19 @@
 
 #include <cstring>
 
+#include "crypto/hash.h"
+
 namespace strata::repo {
 
-Bytes pack_preamble() { return Bytes{'S', 'T', 'R', 'P', kPackVersion, 0, 0, 0}; }
+Bytes pack_preamble(uint8_t version) { return Bytes{'S', 'T', 'R', 'P', version, 0, 0, 0}; }
 
 bool check_pack_preamble(ByteView p) {
   return p.size() >= kPackPreambleSize && std::memcmp(p.data(), "STRP", 4) == 0 &&
-         p[4] == kPackVersion;
+         (p[4] == kPackVersionFullHash || p[4] == kPackVersionFramingHash);
+}
+
+uint8_t pack_version_for_format(int format_version) {
+  return format_version >= 2 ? kPackVersionFramingHash : kPackVersionFullHash;
 }
 
 void encode_pack_entry(const PackEntry& e, Bytes& out) {
@@ -92,6 +98,19 @@ Bytes pack_trailer(uint32_t sealed_header_len) {
 uint32_t parse_pack_trailer(ByteView last8) {
   if (last8.size() != kPackTrailerSize || std::memcmp(last8.data() + 4, "SPKT", 4) != 0) return 0;
   return get_u32le(last8.data());
+}
+
+std::array<uint8_t, 32> expected_pack_id(ByteView pack) {
+  if (pack.size() < kPackPreambleSize + kPackTrailerSize || !check_pack_preamble(pack) ||
+      pack_name_hashes_blobs(pack[4]))
+    return crypto::sha256(pack);
+  uint32_t header_len = parse_pack_trailer(pack.last(kPackTrailerSize));
+  if (header_len == 0 || header_len > pack.size() - kPackPreambleSize - kPackTrailerSize)
+    return crypto::sha256(pack);
+  crypto::Sha256Stream hash;
+  hash.update(pack.first(kPackPreambleSize));
+  hash.update(pack.last(uint64_t{header_len} + kPackTrailerSize));
+  return hash.finish();
 }
 
 }  // namespace strata::repo

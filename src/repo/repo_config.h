@@ -11,7 +11,9 @@
 
 namespace strata::repo {
 
-constexpr int kFormatVersion = 1;
+// Format 2 differs from 1 only in how packs are named (pack_format.h); this
+// version reads both and writes each repository in its own format.
+constexpr int kFormatVersion = 2;
 
 struct RepoConfig {
   int version = kFormatVersion;

@@ -47,7 +47,10 @@ void Repository::init(storage::Backend& backend, const crypto::Secret& secret,
 
   crypto::MasterKey master = crypto::MasterKey::generate();
   crypto::KeySet keys = crypto::KeySet::derive(master);
+  if (options.format_version < 1 || options.format_version > kFormatVersion)
+    throw Error(ExitCode::usage, "repository format version must be 1.." + std::to_string(kFormatVersion));
   RepoConfig cfg;
+  cfg.version = options.format_version;
   cfg.id = to_hex(crypto::random_bytes(32));
   cfg.created = format_rfc3339(now_ns());
   cfg.chunker = options.chunker;
@@ -156,7 +159,11 @@ std::unique_ptr<Repository::Packer> Repository::new_packer(BlobType type) {
   p->type = type;
   p->serial = ++packers_made_;
   p->out = backend_->begin_put("data");
-  append(p->pending, pack_preamble());
+  const uint8_t version = pack_version_for_format(config_.version);
+  p->hash_blobs = pack_name_hashes_blobs(version);
+  Bytes preamble = pack_preamble(version);
+  append(p->pending, preamble);
+  if (!p->hash_blobs) p->hash.update(preamble);  // hashed with the blobs otherwise
   p->size = p->pending.size();
   return p;
 }
@@ -164,7 +171,7 @@ std::unique_ptr<Repository::Packer> Repository::new_packer(BlobType type) {
 void Repository::write_piece(Packer& p, ByteView piece) {
   if (p.failed) throw Error(ExitCode::io, "an earlier write of this pack failed");
   try {
-    p.hash.update(piece);
+    if (p.hash_blobs) p.hash.update(piece);
     p.out->append(piece);
   } catch (...) {
     p.failed = true;
@@ -265,6 +272,7 @@ void Repository::write_pack(std::unique_ptr<Packer>& p) {
     Bytes tail;
     aead_->seal_append(header, as_bytes(kPackHeaderAad), tail);
     append(tail, pack_trailer(static_cast<uint32_t>(tail.size())));
+    if (!p->hash_blobs) p->hash.update(tail);
     p->size += tail.size();
     append(p->pending, tail);
     write_piece(*p, p->pending);

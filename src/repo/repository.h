@@ -26,6 +26,7 @@
 namespace strata::repo {
 
 struct InitOptions {
+  int format_version = kFormatVersion;  // 1 only to make old-format repositories (tests)
   ChunkerParams chunker;
   int compression_level = 3;
   uint32_t pack_size = 16 * 1024 * 1024;
@@ -108,13 +109,15 @@ class Repository {
 
  private:
   // A pack being written: sealed blobs collect in `pending` and go to the
-  // backend's writer a megabyte at a time, the pack's id (SHA-256 of its bytes) is
+  // backend's writer a megabyte at a time, the pack's id (SHA-256 by its
+  // version's rule: of every byte, or of preamble, sealed header and trailer) is
   // hashed on the way, and the header and trailer follow when it is full. Pieces
   // are taken in order under the type's packers_mu_ and written under io_mu
   // (locked before packers_mu_ is released), so writes keep their order while
   // other workers go on sealing.
   struct Packer {
     BlobType type;
+    bool hash_blobs = false;  // pack version 1: the name covers every byte
     uint64_t serial = 0;  // tells packers apart (a freed one's address may be reused)
     std::unique_ptr<storage::ObjectWriter> out;
     crypto::Sha256Stream hash;

@@ -54,8 +54,14 @@ TEST(PackFormatTest, PreambleAndTrailer) {
   bad[0] = 'X';
   EXPECT_FALSE(check_pack_preamble(bad));
   bad = pre;
-  bad[4] = kPackVersion + 1;
+  bad[4] = kPackVersionFramingHash + 1;
   EXPECT_FALSE(check_pack_preamble(bad));
+  bad[4] = 0;
+  EXPECT_FALSE(check_pack_preamble(bad));
+  EXPECT_EQ(pre[4], kPackVersionFramingHash) << "new packs are version 2";
+  EXPECT_TRUE(check_pack_preamble(pack_preamble(kPackVersionFullHash)));
+  EXPECT_EQ(pack_version_for_format(1), kPackVersionFullHash);
+  EXPECT_EQ(pack_version_for_format(2), kPackVersionFramingHash);
   EXPECT_FALSE(check_pack_preamble(ByteView(pre.data(), 4)));
 
   Bytes t = pack_trailer(123456);

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "repo/pack_format.h"
 #include "repo/sealed_object.h"
 #include "repo/snapshot.h"
 #include "repo_test_util.h"
@@ -213,6 +214,60 @@ TEST(RepositoryBlobTest, FlippedPackByteNamesThePack) {
   Bytes& raw = r.mem.raw(pack);
   raw.resize(loc->offset + 10);
   EXPECT_EQ(code_of([&] { r->load_blob(ib, BlobType::data); }), ExitCode::integrity);
+}
+
+// Format 2 names a pack by the SHA-256 of its preamble, sealed header and trailer;
+// format 1 (old repositories, still written in their own format) by all its bytes.
+void expect_packs_named_by(int format_version) {
+  InitOptions o = small_options();
+  o.format_version = format_version;
+  TestRepo r(o);
+  EXPECT_EQ(r->config().version, format_version);
+  Bytes a = random_data(150000, 41), b = compressible_data(90000);
+  BlobId ia = r.save(BlobType::data, a);
+  r.save(BlobType::data, b);
+  r->flush();
+  auto loc = r->index().find(ia);
+  ASSERT_TRUE(loc);
+  PackId id = r->index().pack_id(loc->pack);
+  Bytes pack = r.mem.raw(Repository::pack_name(id));
+  ASSERT_GT(pack.size(), kPackPreambleSize + kPackTrailerSize);
+  EXPECT_EQ(pack[4], format_version == 1 ? kPackVersionFullHash : kPackVersionFramingHash);
+  EXPECT_EQ(expected_pack_id(pack), id);
+  uint32_t header_len = parse_pack_trailer(ByteView(pack).last(kPackTrailerSize));
+  crypto::Sha256Stream framing;
+  framing.update(ByteView(pack).first(kPackPreambleSize));
+  framing.update(ByteView(pack).last(header_len + kPackTrailerSize));
+  EXPECT_EQ(id == crypto::sha256(pack), format_version == 1);
+  EXPECT_EQ(id == framing.finish(), format_version == 2);
+
+  // A flipped blob byte: the version-1 name no longer matches; the version-2 name
+  // still does, and the blob's own tag refuses it either way.
+  Bytes flipped = pack;
+  flipped[loc->offset + 50] ^= 0x01;
+  EXPECT_EQ(expected_pack_id(flipped) == id, format_version == 2);
+  r.mem.raw(Repository::pack_name(id)) = flipped;
+  EXPECT_EQ(code_of([&] { r->load_blob(ia, BlobType::data); }), ExitCode::integrity);
+  // Framing bytes are covered by the name under both rules.
+  for (size_t at : {size_t{5}, pack.size() - 3, pack.size() - kPackTrailerSize - 10}) {
+    Bytes f = pack;
+    f[at] ^= 0x01;
+    EXPECT_NE(expected_pack_id(f), id) << "byte " << at;
+  }
+}
+
+TEST(RepositoryBlobTest, FormatTwoPacksNamedByTheirFraming) { expect_packs_named_by(2); }
+TEST(RepositoryBlobTest, FormatOnePacksStillNamedByAllTheirBytes) { expect_packs_named_by(1); }
+
+TEST(RepositoryBlobTest, NewRepositoriesUseTheCurrentFormat) {
+  TestRepo r;
+  EXPECT_EQ(r->config().version, kFormatVersion);
+  EXPECT_EQ(kFormatVersion, 2);
+  InitOptions o = small_options();
+  o.format_version = kFormatVersion + 1;
+  storage::MemoryBackend mem;
+  EXPECT_EQ(code_of([&] { Repository::init(mem, key_file_secret(), o, slot_info("keyfile")); }),
+            ExitCode::usage);
 }
 
 TEST(RepositoryObjectTest, SealedObjectsRoundTrip) {
