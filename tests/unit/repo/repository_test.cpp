@@ -127,6 +127,25 @@ TEST(RepositoryOpenTest, NewerFormatVersionRefused) {
   EXPECT_TRUE(contains(msg, "newer")) << msg;
 }
 
+// The config example of docs/repository-format.md §15 (master key 00 01 .. 1f).
+TEST(RepoConfigTest, WorkedExampleOfTheFormatDocument) {
+  RepoConfig c;
+  c.id = std::string(64, '0');
+  c.created = "2026-01-01T00:00:00.000000000Z";
+  const std::string canonical =
+      R"({"chunker":{"algorithm":"fastcdc-keyed-gear","avg_size":1048576,"max_size":8388608,)"
+      R"("min_size":524288},"compression":{"algorithm":"zstd","level":3},)"
+      R"("created":"2026-01-01T00:00:00.000000000Z","format":"strata-repository",)"
+      R"("id":"0000000000000000000000000000000000000000000000000000000000000000",)"
+      R"("pack_size":16777216,"version":2})";
+  EXPECT_EQ(c.canonical_json(), canonical);
+  crypto::MasterKey master;
+  for (size_t i = 0; i < master.secret.size(); ++i) master.secret[i] = static_cast<uint8_t>(i);
+  auto keys = crypto::KeySet::derive(master);
+  EXPECT_EQ(to_hex(crypto::hmac_sha256(keys.config_key, as_bytes(canonical))),
+            "1bc3e7c6205d958730bba01b0afcd05e724ed103fff909b68914ce7d427c77ef");
+}
+
 TEST(RepositoryBlobTest, SaveFlushLoadRoundTrip) {
   TestRepo r;
   Bytes a = random_data(300000, 31), b = compressible_data(200000), empty;
