@@ -1,6 +1,7 @@
 // The backup pipeline for filesystem trees (see fs_backup.h).
 #include "source/fs_backup.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <fnmatch.h>
@@ -52,6 +53,44 @@ std::string canonical_source_path(const std::string& path) {
 namespace {
 
 constexpr size_t kReadSize = 1024 * 1024;
+// Directory descriptors held open along the walk's current path. Entries are
+// reached relative to their directory's descriptor (one path component to look
+// up instead of the whole path, three times per file); below this depth, by
+// their full path, so that a deep tree cannot exhaust the descriptor limit.
+constexpr int kMaxHeldDirs = 64;
+
+// A descriptor closed when it goes out of scope (also when a repository error
+// unwinds the walk).
+struct UniqueFd {
+  int fd = -1;
+  explicit UniqueFd(int f) : fd(f) {}
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+  void reset() {
+    if (fd >= 0) close(fd);
+    fd = -1;
+  }
+};
+
+// The names in an open directory (without "." and ".."), read with getdents64
+// straight into a buffer: no opendir/fstat/fcntl around it. Returns 0 or an errno.
+int list_directory(int fd, std::vector<std::string>& names) {
+  alignas(struct dirent64) char buf[32768];
+  for (;;) {
+    ssize_t n = getdents64(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return 0;
+    for (ssize_t pos = 0; pos < n;) {
+      auto* d = reinterpret_cast<struct dirent64*>(buf + pos);
+      pos += d->d_reclen;
+      const char* nm = d->d_name;
+      if (nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0))) continue;
+      names.emplace_back(nm);
+    }
+  }
+}
 
 // A source file that could not be read: reported, the backup goes on without it.
 struct ReadFailure {
@@ -108,10 +147,14 @@ class Archiver {
   BackupResult run_stream(int fd, const std::string& name);
 
  private:
-  std::shared_ptr<PendingDir> walk_dir(const std::string& path, const struct stat& st,
-                                       const ParentDir* parent);
-  void add_entry(PendingDir& dir, const std::string& path, const std::string& name,
-                 const ParentDir* parent, dev_t root_dev);
+  // Walks the directory open as `fd` (owned; -1 when opening it failed with
+  // `open_errno`, which is then reported) at `depth` below the selected path.
+  std::shared_ptr<PendingDir> walk_dir(const std::string& path, int fd, int open_errno,
+                                       const ParentDir* parent, int depth);
+  // Adds the entry `name` of the directory open as `dirfd` (AT_FDCWD: reached by
+  // its full `path` instead).
+  void add_entry(PendingDir& dir, int dirfd, const std::string& path, const std::string& name,
+                 const ParentDir* parent, dev_t root_dev, int depth);
   bool excluded(const std::string& path, const std::string& name) const;
   void read_file(int fd, PendingEntry& entry, const std::string& path, bool sparse);
   // Reads through `read_some` (returns bytes read, 0 at the end) and submits the
@@ -248,28 +291,38 @@ void Archiver::read_file(int fd, PendingEntry& entry, const std::string& path, b
   if (!entry.node.extents && total_read < entry.node.size) entry.node.size = total_read;
 }
 
-void Archiver::add_entry(PendingDir& dir, const std::string& path, const std::string& name,
-                         const ParentDir* parent, dev_t root_dev) {
+void Archiver::add_entry(PendingDir& dir, int dirfd, const std::string& path,
+                         const std::string& name, const ParentDir* parent, dev_t root_dev,
+                         int depth) {
   if (excluded(path, name)) return;
+  const char* at_name = dirfd == AT_FDCWD ? path.c_str() : name.c_str();
   struct stat st;
-  if (lstat(path.c_str(), &st) != 0) {
+  if (fstatat(dirfd, at_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
     record_error(path + ": " + errno_text(errno));
     return;
   }
   PendingEntry entry;
   entry.node.name = name;
   const Node* previous = parent && !opts_.force ? parent->find(name) : nullptr;
-  node_from_stat(path, st, entry.node, previous);
+  // Xattrs (and a link target) unless reused from the parent snapshot: read
+  // through the entry's descriptor where one is opened anyway.
+  const bool read_extras = node_from_stat(st, entry.node, previous);
   const Node* old = parent ? parent->find(name, entry.node.type) : nullptr;
   if (entry.node.type == NodeType::dir) {
     if (opts_.one_file_system && st.st_dev != root_dev) {
       // Mount point of another filesystem: keep the directory itself, empty.
+      if (read_extras) read_xattrs(-1, path, entry.node);
       auto empty = std::make_shared<PendingDir>();
       entry.child = empty;
       queue_finalize(empty);
     } else {
+      int fd = openat(dirfd, at_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      int open_errno = fd < 0 ? errno : 0;
+      UniqueFd guard(fd);
+      if (read_extras) read_xattrs(fd, path, entry.node);
       std::unique_ptr<ParentDir> sub = old ? load_parent(old->subtree) : nullptr;
-      entry.child = walk_dir(path, st, sub.get());
+      guard.fd = -1;  // walk_dir owns it from here
+      entry.child = walk_dir(path, fd, open_errno, sub.get(), depth + 1);
     }
     if (!old) summary_.dirs_new++;
     else entry.old_subtree = old->subtree;
@@ -285,59 +338,57 @@ void Archiver::add_entry(PendingDir& dir, const std::string& path, const std::st
         if (!repo_.index().has(id)) { unchanged = false; break; }
     }
     if (unchanged) {
+      if (read_extras) read_xattrs(-1, path, n);
       n.content = old->content;
       n.extents = old->extents;
       summary_.files_unchanged++;
       progress_.bytes_done += n.size;
     } else {
-      int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
-      if (fd < 0 && errno == EPERM) fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      int fd = openat(dirfd, at_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+      if (fd < 0 && errno == EPERM) fd = openat(dirfd, at_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0) {
         record_error(path + ": " + errno_text(errno));
         return;
       }
+      UniqueFd guard(fd);
+      if (read_extras) read_xattrs(fd, path, n);
       bool sparse = n.size > 0 && static_cast<uint64_t>(st.st_blocks) * 512 < n.size;
       try {
         read_file(fd, entry, path, sparse);
       } catch (const ReadFailure& e) {
-        close(fd);
         record_error(e.message);
         return;
-      } catch (...) {
-        close(fd);
-        throw;
       }
-      close(fd);
+      guard.reset();
       if (old) entry.old_content = old->content;  // changed or not: decided once hashed
       else summary_.files_new++;
     }
     summary_.bytes_total += n.size;
     progress_.files_done++;
+  } else if (read_extras) {
+    if (entry.node.type == NodeType::symlink) read_link_target(dirfd, at_name, st, entry.node);
+    read_xattrs(-1, path, entry.node);
   }
   dir.entries.push_back(std::move(entry));
 }
 
-std::shared_ptr<PendingDir> Archiver::walk_dir(const std::string& path, const struct stat& st,
-                                               const ParentDir* parent) {
-  (void)st;
+std::shared_ptr<PendingDir> Archiver::walk_dir(const std::string& path, int fd, int open_errno,
+                                               const ParentDir* parent, int depth) {
+  UniqueFd dirfd(fd);
   auto dir = std::make_shared<PendingDir>();
   std::vector<std::string> names;
-  std::error_code ec;
-  std::filesystem::directory_iterator it(path, ec), end;
-  if (ec) {
-    record_error(path + ": " + ec.message());
-  } else {
-    for (; it != end; it.increment(ec)) {
-      if (ec) {
-        record_error(path + ": " + ec.message());
-        break;
-      }
-      names.push_back(it->path().filename().string());
-    }
+  if (fd < 0) {
+    record_error(path + ": " + errno_text(open_errno));
+  } else if (int err = list_directory(fd, names)) {
+    record_error(path + ": " + errno_text(err));
   }
   std::sort(names.begin(), names.end());
+  if (depth >= kMaxHeldDirs) dirfd.reset();  // entries below are reached by path
+  const int entries_fd = dirfd.fd >= 0 ? dirfd.fd : AT_FDCWD;
   std::string prefix = path == "/" ? "/" : path + "/";
-  for (const auto& name : names) add_entry(*dir, prefix + name, name, parent, root_dev_);
+  for (const auto& name : names)
+    add_entry(*dir, entries_fd, prefix + name, name, parent, root_dev_, depth);
+  dirfd.reset();
   queue_finalize(dir);
   return dir;
 }
@@ -455,7 +506,7 @@ BackupResult Archiver::run_paths() {
             struct stat st;
             lstat(child_path.c_str(), &st);
             root_dev_ = st.st_dev;
-            add_entry(*dir, child_path, name, parent, st.st_dev);
+            add_entry(*dir, AT_FDCWD, child_path, name, parent, st.st_dev, 0);
             continue;
           }
           struct stat st;
@@ -479,7 +530,8 @@ BackupResult Archiver::run_paths() {
     struct stat st;
     lstat("/", &st);
     root_dev_ = st.st_dev;
-    top = walk_dir("/", st, parent_root.get());
+    int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    top = walk_dir("/", fd, fd < 0 ? errno : 0, parent_root.get(), 0);
   } else {
     top = build(root, "/", parent_root.get());
   }

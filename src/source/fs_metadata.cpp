@@ -59,13 +59,23 @@ struct timespec ts_of(int64_t ns) {
   return ts;
 }
 
-void read_xattrs(const std::string& path, repo::Node& node) {
+}  // namespace
+
+// Through `fd` when it is open (no path lookup), else by path without following
+// a symlink.
+void read_xattrs(int fd, const std::string& path, repo::Node& node) {
+  auto list = [&](char* buf, size_t size) {
+    return fd >= 0 ? flistxattr(fd, buf, size) : llistxattr(path.c_str(), buf, size);
+  };
+  auto get = [&](const char* name, void* buf, size_t size) {
+    return fd >= 0 ? fgetxattr(fd, name, buf, size) : lgetxattr(path.c_str(), name, buf, size);
+  };
   std::vector<char> names(1024);
   ssize_t n;
   for (;;) {  // the list may grow between the size query and the read: retry
-    n = llistxattr(path.c_str(), names.data(), names.size());
+    n = list(names.data(), names.size());
     if (n >= 0 || errno != ERANGE) break;
-    ssize_t need = llistxattr(path.c_str(), nullptr, 0);
+    ssize_t need = list(nullptr, 0);
     if (need < 0) return;
     names.resize(static_cast<size_t>(need) + 256);
   }
@@ -76,9 +86,9 @@ void read_xattrs(const std::string& path, repo::Node& node) {
     std::vector<uint8_t> value(4096);
     ssize_t len;
     for (;;) {
-      len = lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
+      len = get(name.c_str(), value.data(), value.size());
       if (len >= 0 || errno != ERANGE) break;
-      ssize_t need = lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
+      ssize_t need = get(name.c_str(), nullptr, 0);
       if (need < 0) break;
       value.resize(static_cast<size_t>(need) + 256);
     }
@@ -88,10 +98,13 @@ void read_xattrs(const std::string& path, repo::Node& node) {
   }
 }
 
-}  // namespace
+void read_link_target(int dirfd, const char* at_name, const struct stat& st, repo::Node& node) {
+  std::vector<char> buf(static_cast<size_t>(st.st_size) + 256);
+  ssize_t n = readlinkat(dirfd, at_name, buf.data(), buf.size());
+  if (n >= 0) node.link_target.assign(buf.data(), static_cast<size_t>(n));
+}
 
-void node_from_stat(const std::string& path, const struct stat& st, repo::Node& node,
-                    const repo::Node* previous) {
+bool node_from_stat(const struct stat& st, repo::Node& node, const repo::Node* previous) {
   using repo::NodeType;
   if (S_ISREG(st.st_mode)) node.type = NodeType::file;
   else if (S_ISDIR(st.st_mode)) node.type = NodeType::dir;
@@ -117,14 +130,16 @@ void node_from_stat(const std::string& path, const struct stat& st, repo::Node& 
       previous->inode == node.inode && previous->ctime_ns == node.ctime_ns) {
     node.link_target = previous->link_target;
     node.xattrs = previous->xattrs;
-    return;
+    return false;
   }
-  if (node.type == NodeType::symlink) {
-    std::vector<char> buf(static_cast<size_t>(st.st_size) + 256);
-    ssize_t n = readlink(path.c_str(), buf.data(), buf.size());
-    if (n >= 0) node.link_target.assign(buf.data(), static_cast<size_t>(n));
-  }
-  read_xattrs(path, node);
+  return true;
+}
+
+void node_from_stat(const std::string& path, const struct stat& st, repo::Node& node,
+                    const repo::Node* previous) {
+  if (!node_from_stat(st, node, previous)) return;
+  if (node.type == repo::NodeType::symlink) read_link_target(AT_FDCWD, path.c_str(), st, node);
+  read_xattrs(-1, path, node);
 }
 
 namespace {

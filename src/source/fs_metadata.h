@@ -17,6 +17,17 @@ namespace strata::source {
 void node_from_stat(const std::string& path, const struct stat& st, repo::Node& node,
                     const repo::Node* previous = nullptr);
 
+// The same in parts, for a walk that reaches entries through directory
+// descriptors: fills every field that comes from `st` (and xattrs and link target
+// from `previous` when they can be reused, as above) and returns true when xattrs
+// and the link target must still be read.
+bool node_from_stat(const struct stat& st, repo::Node& node, const repo::Node* previous);
+// Reads xattrs through `fd` when it is >= 0 (no path lookup), else by `path`
+// without following a symlink. Unreadable attributes are left out.
+void read_xattrs(int fd, const std::string& path, repo::Node& node);
+// Reads a symlink's target: `at_name` relative to `dirfd` (or a full path with AT_FDCWD).
+void read_link_target(int dirfd, const char* at_name, const struct stat& st, repo::Node& node);
+
 // Applies ownership (when running as root or the owner), mode, xattrs and times to
 // an already created entry. Returns an empty string or a description of what failed.
 std::string apply_metadata(const std::string& path, const repo::Node& node);
