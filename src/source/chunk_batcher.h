@@ -42,10 +42,13 @@ struct ChunkRef {
   }
 };
 
+// One per walking thread (add() and flush() are not thread-safe); the workers,
+// and the budget of bytes in flight, may be shared by several batchers.
 class ChunkBatcher {
  public:
-  ChunkBatcher(repo::Repository& repo, ThreadPool& pool, uint64_t max_in_flight)
-      : repo_(repo), workers_(pool), budget_(max_in_flight), spare_limit_(max_in_flight / 2) {}
+  // Keeps up to `spare_limit` bytes of freed chunk buffers for reuse.
+  ChunkBatcher(repo::Repository& repo, ThreadPool& pool, Budget& budget, uint64_t spare_limit)
+      : repo_(repo), workers_(pool), budget_(budget), spare_limit_(spare_limit) {}
 
   // Copies data[0..n) into a batch and returns where its id will appear. Throws the
   // first worker error (e.g. the repository disk is full) so the walk stops early.
@@ -65,7 +68,7 @@ class ChunkBatcher {
 
   repo::Repository& repo_;
   ThreadPool& workers_;
-  Budget budget_;
+  Budget& budget_;
   const uint64_t spare_limit_;
   std::mutex spare_mu_;
   std::vector<Bytes> spare_;
