@@ -1,6 +1,7 @@
 // Backup of filesystem trees (and of a stdin stream) into a repository. The walk runs
-// on the calling thread; chunk hashing, compression, encryption and pack writes run
-// on a worker pool with a bounded amount of data in flight. Files whose size, mtime,
+// on the calling thread and, for whole subtrees, on one helper thread; chunk
+// hashing, compression, encryption and pack writes run on a worker pool with a
+// bounded amount of data in flight. Files whose size, mtime,
 // ctime and inode match the parent snapshot are not read again.
 #pragma once
 #include <functional>
