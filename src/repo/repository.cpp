@@ -180,9 +180,13 @@ void Repository::write_piece(Packer& p, ByteView piece) {
 }
 
 void Repository::discard(std::unique_ptr<Packer>& p) {
-  std::lock_guard<std::mutex> io(p->io_mu);  // no piece of it is being written
-  for (const auto& e : p->entries) index_->unreserve(e.id);
-  p.reset();  // the writer removes its temporary object
+  {
+    // No piece of it is being written once io_mu is ours; no new one can start
+    // (the caller owns `p`: it was taken out of open_packs_ or under packers_mu_).
+    std::lock_guard<std::mutex> io(p->io_mu);
+    for (const auto& e : p->entries) index_->unreserve(e.id);
+  }
+  p.reset();  // after the lock is released: the mutex goes with the packer
 }
 
 bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, bool force) {
