@@ -189,7 +189,8 @@ void Repository::discard(std::unique_ptr<Packer>& p) {
   p.reset();  // after the lock is released: the mutex goes with the packer
 }
 
-bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, bool force) {
+bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, bool force,
+                           int stream) {
   if (!index_->reserve(id, type) && !force) return false;
   try {
     // Compressed outside the lock; sealed and handed to the pack's writer under it
@@ -202,11 +203,12 @@ bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, 
     uint64_t writing_serial = 0;
     RawBytes piece;
     const int t = static_cast<int>(type);
+    const int st = stream >= 0 && stream < kPackStreams ? stream : 0;
     {
-      std::lock_guard<std::mutex> lock(packers_mu_[t]);
-      if (open_packs_[t] && open_packs_[t]->failed) discard(open_packs_[t]);
-      if (!open_packs_[t]) open_packs_[t] = new_packer(type);
-      Packer& p = *open_packs_[t];
+      std::lock_guard<std::mutex> lock(packers_mu_[t][st]);
+      if (open_packs_[t][st] && open_packs_[t][st]->failed) discard(open_packs_[t][st]);
+      if (!open_packs_[t][st]) open_packs_[t][st] = new_packer(type);
+      Packer& p = *open_packs_[t][st];
       PackEntry e;
       e.id = id;
       e.type = type;
@@ -219,7 +221,7 @@ bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, 
       p.size += e.stored_len;
       p.entries.push_back(e);
       if (p.size >= config_.pack_size) {
-        full = std::move(open_packs_[t]);
+        full = std::move(open_packs_[t][st]);
       } else if (p.pending.size() >= kPackPiece) {
         // Taken in order under the pack lock, written outside it: the other
         // workers keep sealing while this one waits for the disk.
@@ -248,8 +250,8 @@ bool Repository::save_blob(BlobType type, const BlobId& id, ByteView plaintext, 
         // Dropped now, so that a retry of its blobs stores them again (unless a
         // worker already took it to finish: write_pack drops it then, and
         // `writing` may be gone — only its serial number is compared).
-        std::lock_guard<std::mutex> lock(packers_mu_[t]);
-        if (open_packs_[t] && open_packs_[t]->serial == writing_serial) discard(open_packs_[t]);
+        std::lock_guard<std::mutex> lock(packers_mu_[t][st]);
+        if (open_packs_[t][st] && open_packs_[t][st]->serial == writing_serial) discard(open_packs_[t][st]);
         std::rethrow_exception(failure);
       }
     }
@@ -325,12 +327,14 @@ std::string Repository::write_index_file(const std::vector<IndexedPack>& packs) 
 
 void Repository::flush() {
   for (int t = 0; t < 2; ++t) {
-    std::unique_ptr<Packer> p;
-    {
-      std::lock_guard<std::mutex> lock(packers_mu_[t]);
-      p = std::move(open_packs_[t]);
+    for (int st = 0; st < kPackStreams; ++st) {
+      std::unique_ptr<Packer> p;
+      {
+        std::lock_guard<std::mutex> lock(packers_mu_[t][st]);
+        p = std::move(open_packs_[t][st]);
+      }
+      if (p) write_pack(p);
     }
-    if (p) write_pack(p);
   }
   write_pending_index(true);
 }

@@ -79,9 +79,15 @@ class Repository {
   const std::vector<std::string>& loaded_index_files() const { return index_files_; }
 
   // --- blobs
+  // Blobs of different streams (0 .. kPackStreams-1) go to different open packs,
+  // so that what one producer stores stays together: a backup's walkers each
+  // fill their own packs, which keeps a subtree's blobs in few packs for restore
+  // and keeps prune from repacking packs that mix unrelated data.
+  static constexpr int kPackStreams = 2;
   // Stores a blob unless the index already has it (thread-safe). Returns true if new.
   // `force` stores it even if indexed (prune's repacking).
-  bool save_blob(BlobType type, const BlobId& id, ByteView plaintext, bool force = false);
+  bool save_blob(BlobType type, const BlobId& id, ByteView plaintext, bool force = false,
+                 int stream = 0);
   // Writes partly filled packs and an index file for every pack not yet indexed.
   // Call with no save_blob() running.
   void flush();
@@ -152,10 +158,10 @@ class Repository {
   std::mutex index_files_mu_;  // write_index_file runs on backup workers
   std::vector<std::string> index_files_;
 
-  // One open pack per blob type; memory holds about two megabytes per type plus
-  // a blob in flight, whatever the pack size.
-  std::mutex packers_mu_[2];
-  std::unique_ptr<Packer> open_packs_[2];
+  // One open pack per blob type and stream; memory holds about two megabytes per
+  // open pack plus a blob in flight, whatever the pack size.
+  std::mutex packers_mu_[2][kPackStreams];
+  std::unique_ptr<Packer> open_packs_[2][kPackStreams];
   std::atomic<uint64_t> packers_made_{0};
   std::mutex pending_mu_;
   std::vector<IndexedPack> unindexed_packs_;

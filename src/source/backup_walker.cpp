@@ -79,8 +79,9 @@ void add_walk_counters(repo::SnapshotSummary& into, const repo::SnapshotSummary&
 }
 
 Walker::Walker(WalkContext& ctx, ThreadPool& pool, Budget& budget, uint64_t spare_limit,
-               bool may_hand_off)
-    : ctx_(ctx), may_hand_off_(may_hand_off), batcher_(ctx.repo, pool, budget, spare_limit) {}
+               bool may_hand_off, int pack_stream)
+    : ctx_(ctx), may_hand_off_(may_hand_off),
+      batcher_(ctx.repo, pool, budget, spare_limit, pack_stream) {}
 
 void Walker::record_error(const std::string& msg) {
   errors_.push_back(msg);
@@ -353,7 +354,7 @@ BlobId Walker::finalize(PendingDir& dir) {
   dir.entries.shrink_to_fit();
   Bytes raw = repo::encode_tree(tree);
   BlobId id = ctx_.repo.blob_id(raw, BlobType::tree);
-  ctx_.repo.save_blob(BlobType::tree, id, raw);
+  ctx_.repo.save_blob(BlobType::tree, id, raw, false, batcher_.stream());
   dir.id = id;
   return id;
 }

@@ -112,8 +112,10 @@ class Walker {
   // to another walker (deeper ones are too small to be worth a hand-over).
   static constexpr int kHandOffDepth = 3;
 
+  // `pack_stream`: the repository pack stream this walker's blobs go to (each
+  // walker its own, so that a subtree's blobs share packs).
   Walker(WalkContext& ctx, ThreadPool& pool, Budget& budget, uint64_t spare_limit,
-         bool may_hand_off);
+         bool may_hand_off, int pack_stream);
 
   // Walks the directory of `task` (taking its descriptor) and returns its pending
   // tree; it is finalized in post-order by drain().

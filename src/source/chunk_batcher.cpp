@@ -91,7 +91,7 @@ void ChunkBatcher::submit(std::shared_ptr<ChunkBatch> batch) {
       for (size_t i = 0; i < batch->ends.size(); ++i) {
         ByteView chunk(batch->data.data() + begin, batch->ends[i] - begin);
         batch->ids[i] = repo_.blob_id(chunk);
-        repo_.save_blob(repo::BlobType::data, batch->ids[i], chunk);
+        repo_.save_blob(repo::BlobType::data, batch->ids[i], chunk, false, stream_);
         begin = batch->ends[i];
       }
       return_buffer(std::move(batch->data));

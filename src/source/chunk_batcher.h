@@ -46,9 +46,12 @@ struct ChunkRef {
 // and the budget of bytes in flight, may be shared by several batchers.
 class ChunkBatcher {
  public:
-  // Keeps up to `spare_limit` bytes of freed chunk buffers for reuse.
-  ChunkBatcher(repo::Repository& repo, ThreadPool& pool, Budget& budget, uint64_t spare_limit)
-      : repo_(repo), workers_(pool), budget_(budget), spare_limit_(spare_limit) {}
+  // Keeps up to `spare_limit` bytes of freed chunk buffers for reuse; stores
+  // its chunks into the repository's pack stream `stream`.
+  ChunkBatcher(repo::Repository& repo, ThreadPool& pool, Budget& budget, uint64_t spare_limit,
+               int stream)
+      : repo_(repo), workers_(pool), budget_(budget), spare_limit_(spare_limit), stream_(stream) {}
+  int stream() const { return stream_; }
 
   // Copies data[0..n) into a batch and returns where its id will appear. Throws the
   // first worker error (e.g. the repository disk is full) so the walk stops early.
@@ -70,6 +73,7 @@ class ChunkBatcher {
   ThreadPool& workers_;
   Budget& budget_;
   const uint64_t spare_limit_;
+  const int stream_;
   std::mutex spare_mu_;
   std::vector<Bytes> spare_;
   uint64_t spare_bytes_ = 0;

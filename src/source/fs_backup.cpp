@@ -61,8 +61,8 @@ class Archiver {
   Archiver(repo::Repository& repo, const BackupOptions& opts, ProgressCounters& progress)
       : ctx_{repo, opts, progress, {}, {}},
         budget_(opts.max_in_flight ? opts.max_in_flight : kDefaultInFlight),
-        main_(ctx_, pool_, budget_, spare_limit(opts), true),
-        helper_walker_(ctx_, pool_, budget_, spare_limit(opts), false),
+        main_(ctx_, pool_, budget_, spare_limit(opts), true, 0),
+        helper_walker_(ctx_, pool_, budget_, spare_limit(opts), false, 1),
         pool_(opts.threads ? opts.threads : ThreadPool::default_threads()) {
     ctx_.offer = [this](SubtreeTask&& task) { return offer(std::move(task)); };
   }

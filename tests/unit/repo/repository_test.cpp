@@ -178,6 +178,32 @@ TEST(RepositoryBlobTest, BlobIdIsKeyed) {
   EXPECT_NE(r1->blob_id(d), crypto::sha256(d));
 }
 
+TEST(RepositoryBlobTest, PackStreamsKeepTheirBlobsApart) {
+  TestRepo r;
+  std::vector<BlobId> by_stream[2];
+  for (int i = 0; i < 6; ++i) {
+    for (int st = 0; st < 2; ++st) {
+      Bytes d = random_data(20000, 500 + i * 2 + st);
+      BlobId id = r->blob_id(d);
+      r->save_blob(BlobType::data, id, d, false, st);
+      by_stream[st].push_back(id);
+    }
+  }
+  r->flush();
+  EXPECT_EQ(r->write_stats().packs_written, 2u) << "one open pack per stream";
+  for (int st = 0; st < 2; ++st) {
+    uint32_t pack = r->index().find(by_stream[st][0])->pack;
+    for (const auto& id : by_stream[st]) EXPECT_EQ(r->index().find(id)->pack, pack);
+    EXPECT_NE(r->index().find(by_stream[1 - st][0])->pack, pack);
+  }
+  // Out-of-range streams fall back to stream 0; the blob is stored all the same.
+  Bytes d = random_data(1000, 999);
+  BlobId id = r->blob_id(d);
+  EXPECT_TRUE(r->save_blob(BlobType::data, id, d, false, 7));
+  r->flush();
+  EXPECT_EQ(r->load_blob(id, BlobType::data), d);
+}
+
 TEST(RepositoryBlobTest, DedupStoresOnce) {
   TestRepo r;
   Bytes a = random_data(50000, 32);
