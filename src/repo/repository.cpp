@@ -169,11 +169,14 @@ std::unique_ptr<Repository::Packer> Repository::new_packer(BlobType type) {
 }
 
 void Repository::write_piece(Packer& p, ByteView piece) {
-  if (p.failed) throw Error(ExitCode::io, "an earlier write of this pack failed");
+  // Every later writer reports the first failure (say, the disk is full), not a
+  // consequence of it.
+  if (p.failed) std::rethrow_exception(p.failure);
   try {
     if (p.hash_blobs) p.hash.update(piece);
     p.out->append(piece);
   } catch (...) {
+    p.failure = std::current_exception();
     p.failed = true;
     throw;
   }

@@ -6,6 +6,7 @@
 // it; index files are written before the snapshot that needs them (flush()).
 #pragma once
 #include <atomic>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -129,6 +130,7 @@ class Repository {
     crypto::Sha256Stream hash;
     std::mutex io_mu;
     std::atomic<bool> failed{false};  // a piece could not be written: unusable
+    std::exception_ptr failure;       // why (set under io_mu before `failed`)
     uint64_t size = 0;  // bytes of the pack so far, pending included
     RawBytes pending;   // sealed bytes not yet handed to `out` (grown unzeroed)
     RawBytes spare;     // the buffer of the last piece written (under io_mu)
