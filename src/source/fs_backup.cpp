@@ -122,29 +122,29 @@ BackupResult Archiver::finish(const BlobId& root, std::vector<std::string> paths
     internal::add_walk_counters(summary, w->summary());
     errors.insert(errors.end(), w->errors().begin(), w->errors().end());
   }
-  const BackupOptions& opts_ = ctx_.opts;
-  repo::Repository& repo_ = ctx_.repo;
-  if (opts_.before_commit) opts_.before_commit();
+  const BackupOptions& opts = ctx_.opts;
+  repo::Repository& repository = ctx_.repo;
+  if (opts.before_commit) opts.before_commit();
   repo::Snapshot snap;
   snap.time_ns = start;
-  snap.host = opts_.host.empty() ? local_hostname() : opts_.host;
+  snap.host = opts.host.empty() ? local_hostname() : opts.host;
   snap.username = local_username();
   snap.uid = getuid();
   snap.gid = getgid();
   snap.paths = std::move(paths);
-  snap.tags = opts_.tags;
-  snap.dataset = opts_.dataset;
-  snap.parent = opts_.parent ? opts_.parent->id : "";
+  snap.tags = opts.tags;
+  snap.dataset = opts.dataset;
+  snap.parent = opts.parent ? opts.parent->id : "";
   snap.tree = root;
   snap.program = std::string("strata ") + STRATA_VERSION;
-  repo_.flush();
-  auto& ws = repo_.write_stats();
+  repository.flush();
+  auto& ws = repository.write_stats();
   summary.bytes_added = ws.raw_bytes_added;
   summary.bytes_stored = ws.stored_bytes_added;
   summary.blobs_added = ws.blobs_added;
   summary.duration_seconds = static_cast<double>(now_ns() - start) / 1e9;
   snap.summary = summary;
-  repo::save_snapshot(repo_, snap);
+  repo::save_snapshot(repository, snap);
   return BackupResult{std::move(snap), std::move(errors)};
 }
 
@@ -156,11 +156,11 @@ struct PathTrie {
 };
 
 BackupResult Archiver::run_paths() {
-  const BackupOptions& opts_ = ctx_.opts;
+  const BackupOptions& opts = ctx_.opts;
   int64_t start = now_ns();
   PathTrie root;
   std::vector<std::string> abs_paths;
-  for (const auto& p : opts_.paths) {
+  for (const auto& p : opts.paths) {
     std::string abs = canonical_source_path(p);
     struct stat st;
     if (lstat(abs.c_str(), &st) != 0)
@@ -175,7 +175,7 @@ BackupResult Archiver::run_paths() {
     t->selected = true;
   }
   std::unique_ptr<ParentDir> parent_root =
-      opts_.parent ? internal::load_parent(ctx_.repo, opts_.parent->tree) : nullptr;
+      opts.parent ? internal::load_parent(ctx_.repo, opts.parent->tree) : nullptr;
 
   // Recursive over the trie: selected nodes are walked for real.
   std::function<std::shared_ptr<PendingDir>(const PathTrie&, const std::string&, const ParentDir*)>
