@@ -7,11 +7,14 @@ set -euo pipefail
 BUILD_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libssl-dev libzstd-dev libargon2-dev
-  libcli11-dev nlohmann-json3-dev
+  libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
 )
-TEST_PACKAGES=(python3 attr procps coreutils util-linux mount diffutils mawk)
+# PostgreSQL 15 server and client tools: the postgres integration tests start real
+# clusters (primary, streaming standby, restored instances) from tests/servers/.
+TEST_PACKAGES=(python3 attr procps coreutils util-linux mount diffutils mawk
+               postgresql-15 postgresql-client-15)
 BENCH_PACKAGES=(restic borgbackup time)
 
 want=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")

@@ -107,7 +107,7 @@ void register_backup(CLI::App& app, GlobalOptions& g, int& exit_code) {
     opts.dataset = a->dataset;
     opts.host = a->host.empty() ? local_hostname() : a->host;
     opts.threads = g.threads;
-    opts.before_commit = [&lock] { lock->check_held(); };
+    opts.before_commit = [&lock](repo::Snapshot&) { lock->check_held(); };
     std::vector<std::string> abs;
     for (const auto& p : a->paths) abs.push_back(source::canonical_source_path(p));
     if (!a->parent.empty()) opts.parent = &repo::find_snapshot(snaps, a->parent);

@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   cli::register_stats(app, g, exit_code);
   cli::register_unlock(app, g, exit_code);
   cli::register_key(app, g, exit_code);
+  cli::register_pg(app, g, exit_code);
 
   try {
     app.parse(argc, argv);

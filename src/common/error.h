@@ -18,6 +18,8 @@ enum class ExitCode : int {
   io = 14,            // I/O error: disk full, permission denied, backend unreachable
   not_found = 15,     // unknown snapshot, path or key slot
   repo_exists = 16,   // init refused: a repository already exists there
+  conflict = 17,      // write-once data differs from what is stored (WAL segment, stanza)
+  source = 18,        // the data source failed or refused (PostgreSQL unreachable, wrong state)
   interrupted = 130,  // SIGINT / SIGTERM
 };
 

@@ -37,6 +37,10 @@ struct Snapshot {
   BlobId tree{};
   SnapshotSummary summary;
   std::string program;
+  // What an application source records about this backup (e.g. a PostgreSQL
+  // backup's type, LSNs and backup label), as the text of a JSON object; empty
+  // for plain file backups. The repository stores it and never interprets it.
+  std::string source_json;
 
   std::string to_json_text() const;  // the stored plaintext
   static Snapshot from_json_text(const std::string& text, const std::string& id);

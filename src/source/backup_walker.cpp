@@ -207,6 +207,7 @@ void Walker::add_entry(PendingDir& dir, int dirfd, const std::string& path,
   const char* at_name = dirfd == AT_FDCWD ? path.c_str() : name.c_str();
   struct stat st;
   if (fstatat(dirfd, at_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT && ctx_.opts.ignore_vanished) return;
     record_error(path + ": " + errno_text(errno));
     return;
   }
@@ -252,7 +253,9 @@ void Walker::add_entry(PendingDir& dir, int dirfd, const std::string& path,
   if (entry.node.type == NodeType::file) {
     Node& n = entry.node;
     bool unchanged = old && !ctx_.opts.force && old->size == n.size && old->mtime_ns == n.mtime_ns &&
-                     old->ctime_ns == n.ctime_ns && old->inode == n.inode;
+                     old->ctime_ns == n.ctime_ns && old->inode == n.inode &&
+                     (ctx_.opts.reuse_only_mtime_before_ns == 0 ||
+                      old->mtime_ns < ctx_.opts.reuse_only_mtime_before_ns);
     if (unchanged) {
       for (const auto& id : old->content)
         if (!ctx_.repo.index().has(id)) { unchanged = false; break; }
@@ -267,6 +270,7 @@ void Walker::add_entry(PendingDir& dir, int dirfd, const std::string& path,
       int fd = openat(dirfd, at_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
       if (fd < 0 && errno == EPERM) fd = openat(dirfd, at_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0) {
+        if (errno == ENOENT && ctx_.opts.ignore_vanished) return;
         record_error(path + ": " + errno_text(errno));
         return;
       }
@@ -299,7 +303,7 @@ std::shared_ptr<PendingDir> Walker::walk_dir(SubtreeTask&& task, const ParentDir
   auto dir = std::make_shared<PendingDir>();
   std::vector<std::string> names;
   if (fd < 0) {
-    record_error(path + ": " + errno_text(open_errno));
+    if (!(open_errno == ENOENT && ctx_.opts.ignore_vanished)) record_error(path + ": " + errno_text(open_errno));
   } else if (int err = list_directory(fd, names)) {
     record_error(path + ": " + errno_text(err));
   }

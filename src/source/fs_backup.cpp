@@ -124,7 +124,10 @@ BackupResult Archiver::finish(const BlobId& root, std::vector<std::string> paths
   }
   const BackupOptions& opts = ctx_.opts;
   repo::Repository& repository = ctx_.repo;
-  if (opts.before_commit) opts.before_commit();
+  if (opts.unreadable_is_fatal && !errors.empty())
+    throw Error(ExitCode::io, "cannot read " + errors.front() +
+                                  (errors.size() > 1 ? " (and " + std::to_string(errors.size() - 1) + " more)" : "") +
+                                  "; no snapshot was made");
   repo::Snapshot snap;
   snap.time_ns = start;
   snap.host = opts.host.empty() ? local_hostname() : opts.host;
@@ -137,6 +140,7 @@ BackupResult Archiver::finish(const BlobId& root, std::vector<std::string> paths
   snap.parent = opts.parent ? opts.parent->id : "";
   snap.tree = root;
   snap.program = std::string("strata ") + STRATA_VERSION;
+  if (opts.before_commit) opts.before_commit(snap);
   repository.flush();
   auto& ws = repository.write_stats();
   summary.bytes_added = ws.raw_bytes_added;

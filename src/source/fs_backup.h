@@ -26,9 +26,20 @@ struct BackupOptions {
   std::string host;                   // empty: this machine's hostname
   unsigned threads = 0;               // 0: number of cores
   uint64_t max_in_flight = 0;         // bytes; 0: default (16 MiB)
-  // Called just before the snapshot is committed; throws to abort (e.g. when the
-  // repository lock was lost meanwhile).
-  std::function<void()> before_commit;
+  // A file whose mtime in the parent is at or after this time is read again even
+  // when size, times and inode look unchanged: a write in the same clock tick as
+  // the parent's read of it would not have moved its mtime. 0: trust the parent.
+  int64_t reuse_only_mtime_before_ns = 0;
+  // Entries that vanish between listing and reading are skipped silently instead
+  // of being reported (a database drops and creates files while it is copied).
+  bool ignore_vanished = false;
+  // Any unreadable file fails the backup (no snapshot) instead of making it
+  // partial: a database copy with a file missing is not a backup.
+  bool unreadable_is_fatal = false;
+  // Called with the finished snapshot just before it is committed; may add to it
+  // (source_json, tags) and throws to abort (e.g. when the repository lock was
+  // lost meanwhile).
+  std::function<void(repo::Snapshot&)> before_commit;
 };
 
 struct BackupResult {

@@ -248,6 +248,8 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
   RestoreResult result;
   std::vector<std::string> includes;
   for (const auto& inc : options.includes) includes.push_back(repo::normalize_snapshot_path(inc));
+  const std::string subtree = options.subtree.empty() ? "" : repo::normalize_snapshot_path(options.subtree);
+  if (!subtree.empty() && includes.empty()) includes.push_back(subtree);
   auto selected = [&](const std::string& path) -> int {  // 0 no, 1 ancestor only, 2 yes
     if (includes.empty()) return 2;
     int best = 0;
@@ -285,6 +287,17 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
     std::string list;
     for (const auto& inc : includes) list += (list.empty() ? "" : ", ") + inc;
     throw Error(ExitCode::not_found, "snapshot " + snap.id.substr(0, 8) + " has no path " + list);
+  }
+  if (!subtree.empty() && subtree != "/") {
+    // Only the subtree's own entries, renamed relative to it (the subtree's
+    // directory itself is the target).
+    std::vector<std::pair<std::string, Node>> inside;
+    for (auto& [path, n] : entries) {
+      if (path == subtree) inside.emplace_back("", std::move(n));
+      else if (path.compare(0, subtree.size() + 1, subtree + "/") == 0)
+        inside.emplace_back(path.substr(subtree.size()), std::move(n));
+    }
+    entries = std::move(inside);
   }
   for (const auto& [path, n] : entries)
     if (n.type == NodeType::file) progress.bytes_total += n.size;

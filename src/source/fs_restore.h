@@ -16,6 +16,10 @@ namespace strata::source {
 struct RestoreOptions {
   std::string target;                 // directory; created if missing
   std::vector<std::string> includes;  // snapshot paths; empty: everything
+  // A directory of the snapshot whose content becomes the target itself
+  // ("/var/lib/postgresql/15/main" restored as <target>/base, <target>/global, …)
+  // instead of <target>/var/lib/…; empty: the whole snapshot below the target.
+  std::string subtree;
   unsigned threads = 0;               // 0: number of cores
 };
 

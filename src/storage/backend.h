@@ -19,6 +19,7 @@ namespace strata::storage {
 struct ObjectInfo {
   std::string name;  // full object name, e.g. "data/ab/ab12..."
   uint64_t size = 0;
+  int64_t modified_ns = 0;  // when the object was stored (0 if the backend cannot tell)
 };
 
 // An object written in pieces whose name is known only at the end (a pack is named
@@ -48,6 +49,12 @@ class Backend {
   // object, or the complete new one — never a partial one. Overwrites if present.
   // Throws Error(io) (disk full, permission, ...) naming the object.
   virtual void put(const std::string& name, ByteView data) = 0;
+
+  // Stores an object like put() unless one is already there under `name`: returns
+  // false and leaves the existing object untouched in that case (write-once
+  // objects such as archived WAL segments). Two concurrent callers never both
+  // succeed. Throws Error(io) as put() does.
+  virtual bool put_if_absent(const std::string& name, ByteView data) = 0;
 
   // Starts an object below `prefix` (e.g. "data") to be named on commit. The
   // default buffers in memory and put()s on commit; backends that can stream

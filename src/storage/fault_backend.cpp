@@ -52,6 +52,11 @@ void FaultBackend::put(const std::string& name, ByteView data) {
   inner_.put(name, data);
 }
 
+bool FaultBackend::put_if_absent(const std::string& name, ByteView data) {
+  charge(name, data.size(), true);
+  return inner_.put_if_absent(name, data);
+}
+
 // Streams to the inner backend's writer; appends draw on the byte budget (a disk
 // filling up mid-object) and the commit counts as one put.
 class FaultBackend::Writer : public ObjectWriter {

@@ -27,6 +27,7 @@ class FaultBackend : public Backend {
 
   std::string location() const override { return "fault:" + inner_.location(); }
   void put(const std::string& name, ByteView data) override;
+  bool put_if_absent(const std::string& name, ByteView data) override;
   std::unique_ptr<ObjectWriter> begin_put(const std::string& prefix) override;
   Bytes get(const std::string& name) override;
   Bytes get_range(const std::string& name, uint64_t offset, uint64_t length) override;

@@ -72,10 +72,10 @@ Error truncated(const std::string& path, uint64_t offset, uint64_t length, uint6
                                         ", object has " + std::to_string(size) + ")");
 }
 
-// Calls fn(relative name, path, basename, size) for every regular file below `dir`,
+// Calls fn(relative name, path, basename, stat) for every regular file below `dir`,
 // recursively. A missing `dir` has no files; files vanishing mid-walk are skipped.
 using FileVisitor = std::function<void(const std::string&, const std::string&,
-                                       const std::string&, uint64_t)>;
+                                       const std::string&, const struct stat&)>;
 
 void walk_files(const std::string& dir, const std::string& rel, const FileVisitor& fn) {
   std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
@@ -100,7 +100,7 @@ void walk_files(const std::string& dir, const std::string& rel, const FileVisito
       throw io_error("listing " + path, errno);
     }
     if (S_ISDIR(st.st_mode)) walk_files(path, name, fn);
-    if (S_ISREG(st.st_mode)) fn(name, path, base, static_cast<uint64_t>(st.st_size));
+    if (S_ISREG(st.st_mode)) fn(name, path, base, st);
   }
 }
 
@@ -166,6 +166,26 @@ void LocalBackend::put(const std::string& name, ByteView data) {
   int fd = create_temp(parent_of(path), tmp);
   if (fd < 0) throw io_error("writing " + path, errno);
   commit_temp(fd, tmp, path, write_all_bypassing_cache(fd, data));
+}
+
+bool LocalBackend::put_if_absent(const std::string& name, ByteView data) {
+  const std::string path = path_of(name);
+  const std::string dir = parent_of(path);
+  std::string tmp;
+  int fd = create_temp(dir, tmp);
+  if (fd < 0) throw io_error("writing " + path, errno);
+  int err = write_all_bypassing_cache(fd, data);
+  if (err == 0) err = fsync_fd(fd);
+  if (::close(fd) != 0 && err == 0) err = errno;
+  bool created = false;
+  if (err == 0) {
+    if (::link(tmp.c_str(), path.c_str()) == 0) created = true;
+    else if (errno != EEXIST) err = errno;
+  }
+  ::unlink(tmp.c_str());
+  if (err != 0) throw io_error("writing " + path, err);
+  sync_dir_or_throw(dir, " after writing " + path);
+  return created;
 }
 
 // Streams into a temporary file in the prefix's directory, renamed into place (any
@@ -254,8 +274,10 @@ std::vector<ObjectInfo> LocalBackend::list(const std::string& prefix) {
   std::vector<ObjectInfo> out;
   const std::string dir = prefix.empty() ? root_ : join(root_, prefix);
   walk_files(dir, prefix, [&](const std::string& name, const std::string&,
-                              const std::string& base, uint64_t size) {
-    if (!base.starts_with(kTempPrefix)) out.push_back(ObjectInfo{name, size});
+                              const std::string& base, const struct stat& st) {
+    if (base.starts_with(kTempPrefix)) return;
+    const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    out.push_back(ObjectInfo{name, static_cast<uint64_t>(st.st_size), mtime});
   });
   return out;
 }
@@ -276,7 +298,7 @@ constexpr long kTempMinAgeSeconds = 15 * 60;
 size_t LocalBackend::remove_stale_temporaries() {
   size_t removed = 0;
   walk_files(root_, "", [&](const std::string&, const std::string& path,
-                            const std::string& base, uint64_t) {
+                            const std::string& base, const struct stat&) {
     if (!base.starts_with(kTempPrefix)) return;
     // A temporary file written in the last minutes may belong to a live writer
     // that needs no exclusive lock (a lock attempt, a key slot): leave it.

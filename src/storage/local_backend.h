@@ -15,6 +15,9 @@ class LocalBackend : public Backend {
   explicit LocalBackend(std::string root);
   std::string location() const override { return root_; }
   void put(const std::string& name, ByteView data) override;
+  // Temp + fsync, then link(2) to the final name (which fails if it exists),
+  // unlink of the temporary and fsync of the directory.
+  bool put_if_absent(const std::string& name, ByteView data) override;
   std::unique_ptr<ObjectWriter> begin_put(const std::string& prefix) override;
   Bytes get(const std::string& name) override;
   Bytes get_range(const std::string& name, uint64_t offset, uint64_t length) override;

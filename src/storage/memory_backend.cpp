@@ -2,10 +2,18 @@
 // local backend, so repository tests run fast and without touching the disk.
 #include "storage/memory_backend.h"
 
+#include <chrono>
+
 #include "storage/object_name_internal.h"
 
 namespace strata::storage {
 namespace {
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 Error no_such_object(const std::string& name) {
   return Error(ExitCode::not_found, "mem:" + name + ": no such object");
@@ -18,6 +26,16 @@ void MemoryBackend::put(const std::string& name, ByteView data) {
   Bytes copy(data.begin(), data.end());
   std::lock_guard lock(mu_);
   objects_[name] = std::move(copy);
+  stored_ns_[name] = now_ns();
+}
+
+bool MemoryBackend::put_if_absent(const std::string& name, ByteView data) {
+  check_object_name(name);
+  Bytes copy(data.begin(), data.end());
+  std::lock_guard lock(mu_);
+  if (!objects_.emplace(name, std::move(copy)).second) return false;
+  stored_ns_[name] = now_ns();
+  return true;
 }
 
 Bytes MemoryBackend::get(const std::string& name) {
@@ -59,7 +77,7 @@ std::vector<ObjectInfo> MemoryBackend::list(const std::string& prefix) {
   std::lock_guard lock(mu_);
   for (auto it = objects_.lower_bound(prefix); it != objects_.end(); ++it) {
     if (!it->first.starts_with(prefix)) break;
-    if (under_prefix(it->first, prefix)) out.push_back(ObjectInfo{it->first, it->second.size()});
+    if (under_prefix(it->first, prefix)) out.push_back(ObjectInfo{it->first, it->second.size(), stored_ns_[it->first]});
   }
   return out;
 }
@@ -68,6 +86,7 @@ void MemoryBackend::remove(const std::string& name) {
   check_object_name(name);
   std::lock_guard lock(mu_);
   objects_.erase(name);
+  stored_ns_.erase(name);
 }
 
 Bytes& MemoryBackend::raw(const std::string& name) {

@@ -11,6 +11,7 @@ class MemoryBackend : public Backend {
  public:
   std::string location() const override { return "mem:"; }
   void put(const std::string& name, ByteView data) override;
+  bool put_if_absent(const std::string& name, ByteView data) override;
   Bytes get(const std::string& name) override;
   Bytes get_range(const std::string& name, uint64_t offset, uint64_t length) override;
   std::optional<uint64_t> stat(const std::string& name) override;
@@ -24,6 +25,7 @@ class MemoryBackend : public Backend {
  private:
   std::mutex mu_;
   std::map<std::string, Bytes> objects_;
+  std::map<std::string, int64_t> stored_ns_;
 };
 
 }  // namespace strata::storage

@@ -22,7 +22,7 @@ for layer in "${!allowed[@]}"; do
       echo "layering violation: $file includes $inc/ (a $layer file may include: ${allowed[$layer]})"
       bad=1
     fi
-  done < <(grep -H '#include "' "$SRC/$layer"/*.h "$SRC/$layer"/*.cpp 2>/dev/null || true)
+  done < <(grep -rH --include='*.h' --include='*.cpp' '#include "' "$SRC/$layer" 2>/dev/null || true)
 done
 [ $bad -eq 0 ] && echo "layering: every include points down"
 exit $bad

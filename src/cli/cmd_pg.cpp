@@ -1,0 +1,146 @@
+// `strata pg`: the PostgreSQL commands. This file registers the group and the
+// commands that manage the stanza and its WAL archive (stanza-create, wal-push,
+// wal-get); backups, restores and reports are in cmd_pg_backup.cpp,
+// cmd_pg_restore.cpp and cmd_pg_info.cpp.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/pg_context.h"
+#include "common/error.h"
+#include "repo/record_store.h"
+#include "source/postgres/pg_connection.h"
+#include "source/postgres/stanza.h"
+#include "source/postgres/wal_archive.h"
+
+namespace strata::cli {
+
+namespace pg = source::postgres;
+
+namespace {
+
+void register_stanza_create(CLI::App& group, GlobalOptions& g, int& exit_code) {
+  auto a = std::make_shared<PgArgs>();
+  auto* cmd = group.add_subcommand("stanza-create", "record a cluster as a stanza of the repository");
+  add_pg_options(*cmd, *a);
+  cmd->callback([&g, &exit_code, a] {
+    auto st = resolve_stanza(g, *a);
+    auto repo = open_repository(g);
+    pg::PgConnection conn(st.primary);
+    pg::StanzaRecord cluster = pg::describe_cluster(conn, st.name);
+    repo::RecordStore records(*repo);
+    bool created = pg::create_stanza(records, cluster);
+    if (g.json) {
+      nlohmann::json j = {{"stanza", st.name}, {"created", created}, {"system_id", std::to_string(cluster.system_id)},
+                          {"server_version_num", cluster.server_version_num}};
+      std::printf("%s\n", j.dump().c_str());
+    } else {
+      say(g, std::string(created ? "stanza " : "stanza ") + st.name + (created ? " created" : " already exists") +
+                 " for system id " + std::to_string(cluster.system_id) + " (PostgreSQL " +
+                 std::to_string(cluster.server_version_num / 10000) + ", WAL segments of " +
+                 std::to_string(cluster.wal_segment_size >> 20) + " MiB, data checksums " +
+                 (cluster.data_checksums ? "on" : "off") + ")");
+    }
+    exit_code = 0;
+  });
+}
+
+// Names the missing permission when the server's user cannot reach the repository.
+Error with_archive_user_hint(const Error& e) {
+  std::string msg = e.what();
+  if (e.code() == ExitCode::io && msg.find("Permission denied") != std::string::npos)
+    msg += " (this command runs as uid " + std::to_string(getuid()) +
+           "; as archive_command/restore_command it runs as the server's user, which must be able to read the "
+           "password file and read and write the repository: see docs/postgres.md)";
+  return Error(e.code(), msg);
+}
+
+void register_wal_push(CLI::App& group, GlobalOptions& g, int& exit_code) {
+  auto a = std::make_shared<PgArgs>();
+  auto path = std::make_shared<std::string>();
+  auto* cmd = group.add_subcommand("wal-push", "archive a WAL file (archive_command = 'strata pg wal-push --stanza S %p')");
+  add_pg_options(*cmd, *a);
+  cmd->add_option("path", *path, "the file to archive (%p)")->required();
+  cmd->callback([&g, &exit_code, a, path] {
+    try {
+      auto st = resolve_stanza(g, *a);
+      auto repo = open_repository(g);
+      repo::RecordStore records(*repo);
+      pg::StanzaRecord stanza = pg::load_stanza(records, st.name, repo->backend().location());
+      pg::WalArchive archive(*repo, stanza, st.wal_compression_level);
+      bool stored = archive.push(*path);
+      if (!g.quiet && g.json)
+        std::printf("%s\n", nlohmann::json({{"file", *path}, {"stored", stored}}).dump().c_str());
+      exit_code = 0;
+    } catch (const Error& e) {
+      throw with_archive_user_hint(e);
+    }
+  });
+}
+
+void write_atomically(const std::string& dest, ByteView data) {
+  std::string tmp = dest + ".strata-tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw io_error("writing " + tmp, errno);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw io_error("writing " + tmp, err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd) != 0 || ::rename(tmp.c_str(), dest.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    throw io_error("writing " + dest, err);
+  }
+}
+
+void register_wal_get(CLI::App& group, GlobalOptions& g, int& exit_code) {
+  auto a = std::make_shared<PgArgs>();
+  auto name = std::make_shared<std::string>();
+  auto dest = std::make_shared<std::string>();
+  auto* cmd = group.add_subcommand("wal-get", "fetch an archived WAL file (restore_command = 'strata pg wal-get --stanza S %f %p')");
+  add_pg_options(*cmd, *a);
+  cmd->add_option("name", *name, "WAL file name (%f)")->required();
+  cmd->add_option("dest", *dest, "where to write it (%p)")->required();
+  cmd->callback([&g, &exit_code, a, name, dest] {
+    try {
+      auto st = resolve_stanza(g, *a);
+      auto repo = open_repository(g);
+      repo::RecordStore records(*repo);
+      pg::StanzaRecord stanza = pg::load_stanza(records, st.name, repo->backend().location());
+      pg::WalArchive archive(*repo, stanza);
+      auto data = archive.get(*name);
+      if (!data)
+        throw Error(ExitCode::not_found, "WAL file " + *name + " is not in the archive of stanza " + st.name);
+      write_atomically(*dest, *data);
+      exit_code = 0;
+    } catch (const Error& e) {
+      throw with_archive_user_hint(e);
+    }
+  });
+}
+
+}  // namespace
+
+void register_pg(CLI::App& app, GlobalOptions& g, int& exit_code) {
+  auto* group = app.add_subcommand("pg", "PostgreSQL: WAL archive, backups, point-in-time restores");
+  group->require_subcommand(1);
+  register_stanza_create(*group, g, exit_code);
+  register_wal_push(*group, g, exit_code);
+  register_wal_get(*group, g, exit_code);
+  register_pg_backup(*group, g, exit_code);
+  register_pg_restore(*group, g, exit_code);
+  register_pg_info(*group, g, exit_code);
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,119 @@
+// Reading strata.yaml (see config_file.h and docs/config.md).
+#include "cli/config_file.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "common/error.h"
+
+namespace strata::cli {
+
+namespace {
+
+struct Reader {
+  std::string file;
+
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+    throw Error(ExitCode::usage, file + ": " + key + ": " + what);
+  }
+  void only_keys(const YAML::Node& n, const std::string& where, const std::set<std::string>& allowed) const {
+    if (!n.IsMap()) fail(where, "must be a mapping");
+    for (const auto& kv : n) {
+      auto k = kv.first.as<std::string>();
+      if (!allowed.count(k)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        fail(where.empty() ? k : where + "." + k, "unknown key (known here: " + list + ")");
+      }
+    }
+  }
+  std::string text(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) fail(key, "must be a string");
+    return n.as<std::string>();
+  }
+  int number(const YAML::Node& n, const std::string& key, int lo, int hi) const {
+    try {
+      int v = n.as<int>();
+      if (v < lo || v > hi) fail(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+      return v;
+    } catch (const YAML::Exception&) {
+      fail(key, "must be a whole number");
+    }
+  }
+  std::string path(const YAML::Node& n, const std::string& key) const {
+    std::string p = text(n, key);
+    if (!p.empty() && p[0] != '/') p = (std::filesystem::path(file).parent_path() / p).lexically_normal().string();
+    return p;
+  }
+  void connection(const YAML::Node& n, const std::string& key, source::postgres::ConnectionSettings& c) const {
+    for (const auto& kv : n) {
+      const auto k = kv.first.as<std::string>();
+      if (k == "host") c.host = text(kv.second, key + ".host");
+      else if (k == "port") c.port = number(kv.second, key + ".port", 1, 65535);
+      else if (k == "user") c.user = text(kv.second, key + ".user");
+      else if (k == "database") c.database = text(kv.second, key + ".database");
+    }
+  }
+};
+
+}  // namespace
+
+ConfigFile load_config_file(const std::string& given) {
+  ConfigFile cfg;
+  cfg.path = std::filesystem::absolute(given).lexically_normal().string();
+  Reader r{cfg.path};
+  {
+    std::ifstream probe(cfg.path);
+    if (!probe) throw io_error("cannot read config file " + cfg.path, errno);
+  }
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(cfg.path);
+  } catch (const YAML::Exception& e) {
+    throw Error(ExitCode::usage, cfg.path + ": not valid YAML: " + e.what());
+  }
+  if (root.IsNull()) return cfg;
+  // Sections other parts of Strata read (daemon, schedules, ...) are allowed here.
+  r.only_keys(root, "", {"repository", "password_file", "key_file", "postgres", "replicas", "tiers", "sources",
+                         "schedules", "retention", "server"});
+  if (root["repository"]) cfg.repository = r.text(root["repository"], "repository");
+  if (root["password_file"]) cfg.password_file = r.path(root["password_file"], "password_file");
+  if (root["key_file"]) cfg.key_file = r.path(root["key_file"], "key_file");
+  if (const auto& pg = root["postgres"]) {
+    r.only_keys(pg, "postgres", {"stanzas"});
+    const auto& stanzas = pg["stanzas"];
+    if (stanzas) {
+      if (!stanzas.IsMap()) r.fail("postgres.stanzas", "must be a mapping of stanza name to settings");
+      for (const auto& kv : stanzas) {
+        source::postgres::StanzaSettings st;
+        st.name = kv.first.as<std::string>();
+        source::postgres::check_stanza_name(st.name);
+        const std::string key = "postgres.stanzas." + st.name;
+        const auto& n = kv.second;
+        r.only_keys(n, key, {"pgdata", "host", "port", "user", "database", "standby", "wal_compression_level",
+                             "archive_timeout"});
+        if (n["pgdata"]) st.pgdata = r.path(n["pgdata"], key + ".pgdata");
+        r.connection(n, key, st.primary);
+        if (n["wal_compression_level"])
+          st.wal_compression_level = r.number(n["wal_compression_level"], key + ".wal_compression_level", 1, 19);
+        if (n["archive_timeout"])
+          st.archive_timeout_seconds = r.number(n["archive_timeout"], key + ".archive_timeout", 1, 86400);
+        if (const auto& sb = n["standby"]) {
+          r.only_keys(sb, key + ".standby", {"pgdata", "host", "port", "user", "database"});
+          source::postgres::ConnectionSettings c;
+          c.user = st.primary.user;
+          r.connection(sb, key + ".standby", c);
+          st.standby = c;
+          if (sb["pgdata"]) st.standby_pgdata = r.path(sb["pgdata"], key + ".standby.pgdata");
+        }
+        cfg.stanzas[st.name] = st;
+      }
+    }
+  }
+  return cfg;
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,23 @@
+// strata.yaml, the daemon's configuration file, as far as the CLI reads it: the
+// repository and its secret, and the `postgres:` section with one entry per
+// stanza. Flags and STRATA_* environment variables override what it says.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+
+#include "source/postgres/stanza.h"
+
+namespace strata::cli {
+
+struct ConfigFile {
+  std::string path;  // absolute
+  std::string repository, password_file, key_file;
+  std::map<std::string, source::postgres::StanzaSettings> stanzas;
+};
+
+// Parses the file; Error(usage) naming the file and the key for anything malformed
+// or unknown (a misspelt key must not be silently ignored), Error(io) if unreadable.
+ConfigFile load_config_file(const std::string& path);
+
+}  // namespace strata::cli

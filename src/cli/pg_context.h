@@ -1,0 +1,34 @@
+// What every `strata pg` command shares: the stanza options (--stanza, --config,
+// --pgdata, --pghost, --pgport, --pguser), their resolution from flags, STRATA_*
+// variables and strata.yaml (in that order of precedence), and the command line
+// that PostgreSQL's restore_command must run to reach the same repository.
+#pragma once
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.h"
+#include "source/postgres/stanza.h"
+
+namespace strata::cli {
+
+struct PgArgs {
+  std::string stanza, config, pgdata, pghost, pguser;
+  int pgport = 0;
+  int archive_timeout = 0;
+  std::string config_used;  // absolute path of the config file read, if any
+};
+
+// Adds the stanza options to a `pg` subcommand.
+void add_pg_options(CLI::App& cmd, PgArgs& a);
+
+// Resolves the stanza settings and fills the repository/secret of `g` from the
+// config file where flags and environment left them empty.
+source::postgres::StanzaSettings resolve_stanza(GlobalOptions& g, PgArgs& a);
+
+// "'/usr/bin/strata' pg wal-get --stanza main --repo '/srv/r' --password-file '/etc/p' %f \"%p\"":
+// the restore_command of a cluster restored from this repository. Error(usage)
+// when the secret is only in STRATA_PASSWORD (the server could not repeat it).
+std::string wal_get_command(const GlobalOptions& g, const PgArgs& a, const std::string& stanza);
+
+}  // namespace strata::cli

@@ -1,0 +1,88 @@
+// libpq wrapper (see pg_connection.h).
+#include "source/postgres/pg_connection.h"
+
+#include <libpq-fe.h>
+
+#include "common/error.h"
+
+namespace strata::source::postgres {
+
+namespace {
+std::string trimmed(const char* msg) {
+  std::string s = msg ? msg : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  for (auto& c : s)
+    if (c == '\n') c = ' ';
+  return s;
+}
+}  // namespace
+
+std::string ConnectionSettings::describe() const {
+  std::string h = host.empty() ? "the default socket" : host;
+  if (!host.empty() && host[0] == '/') h = "socket " + host;
+  return "PostgreSQL at " + h + (port ? (host.empty() || host[0] == '/' ? " port " : ":") + std::to_string(port) : "");
+}
+
+PgConnection::PgConnection(const ConnectionSettings& s) : where_(s.describe()) {
+  std::vector<const char*> keys, values;
+  std::string port = s.port ? std::to_string(s.port) : "";
+  auto add = [&](const char* k, const std::string& v) {
+    if (!v.empty()) {
+      keys.push_back(k);
+      values.push_back(v.c_str());
+    }
+  };
+  add("host", s.host);
+  add("port", port);
+  add("user", s.user);
+  add("dbname", s.database);
+  add("connect_timeout", "10");
+  add("application_name", "strata");
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  conn_ = PQconnectdbParams(keys.data(), values.data(), 0);
+  if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+    std::string msg = conn_ ? trimmed(PQerrorMessage(conn_)) : "out of memory";
+    if (conn_) PQfinish(conn_);
+    conn_ = nullptr;
+    throw Error(ExitCode::source, "cannot connect to " + where_ + ": " + msg);
+  }
+}
+
+PgConnection::~PgConnection() {
+  if (conn_) PQfinish(conn_);
+}
+
+std::vector<Row> PgConnection::query(const std::string& sql, const std::vector<std::string>& params) {
+  std::vector<const char*> p;
+  for (const auto& v : params) p.push_back(v.c_str());
+  PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(p.size()), nullptr, p.data(), nullptr,
+                             nullptr, 0);
+  std::unique_ptr<PGresult, void (*)(PGresult*)> guard(r, PQclear);
+  const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+    std::string msg = r ? trimmed(PQresultErrorMessage(r)) : trimmed(PQerrorMessage(conn_));
+    if (msg.empty()) msg = trimmed(PQerrorMessage(conn_));
+    throw Error(ExitCode::source, where_ + ": " + msg + " (running: " + sql.substr(0, 80) + ")");
+  }
+  std::vector<Row> rows;
+  const int n = PQntuples(r), f = PQnfields(r);
+  rows.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    Row row;
+    for (int j = 0; j < f; ++j) row.emplace_back(PQgetisnull(r, i, j) ? "" : PQgetvalue(r, i, j));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string PgConnection::value(const std::string& sql, const std::vector<std::string>& params) {
+  auto rows = query(sql, params);
+  if (rows.size() != 1 || rows[0].size() != 1)
+    throw Error(ExitCode::source, where_ + ": expected one value from: " + sql.substr(0, 80));
+  return rows[0][0];
+}
+
+int PgConnection::server_version_num() const { return PQserverVersion(conn_); }
+
+}  // namespace strata::source::postgres
