@@ -10,6 +10,8 @@ BG_PIDS=()
 
 cleanup() {
   local p
+  # Servers started by tests/servers/*.sh stop first, by PID.
+  if declare -F servers_cleanup >/dev/null; then servers_cleanup || true; fi
   for p in "${BG_PIDS[@]:-}"; do
     [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
   done

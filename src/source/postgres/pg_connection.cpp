@@ -25,8 +25,9 @@ std::string ConnectionSettings::describe() const {
 
 PgConnection::PgConnection(const ConnectionSettings& s) : where_(s.describe()) {
   std::vector<const char*> keys, values;
-  std::string port = s.port ? std::to_string(s.port) : "";
-  auto add = [&](const char* k, const std::string& v) {
+  const std::string port = s.port ? std::to_string(s.port) : "";
+  static const std::string kTimeout = "10", kApplication = "strata";
+  auto add = [&](const char* k, const std::string& v) {  // v outlives the connect call
     if (!v.empty()) {
       keys.push_back(k);
       values.push_back(v.c_str());
@@ -36,8 +37,8 @@ PgConnection::PgConnection(const ConnectionSettings& s) : where_(s.describe()) {
   add("port", port);
   add("user", s.user);
   add("dbname", s.database);
-  add("connect_timeout", "10");
-  add("application_name", "strata");
+  add("connect_timeout", kTimeout);
+  add("application_name", kApplication);
   keys.push_back(nullptr);
   values.push_back(nullptr);
   conn_ = PQconnectdbParams(keys.data(), values.data(), 0);

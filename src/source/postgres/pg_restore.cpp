@@ -305,7 +305,7 @@ PgRestoreResult run_pg_restore(repo::Repository& repo, const std::vector<repo::S
   else
     action_text = "it replays WAL up to the target and shuts down; remove recovery.signal only if you mean to open it";
   result.start_hint = "start it as the owner of " + pgdata + " (uid " + std::to_string(owner.st_uid) +
-                      "): pg_ctl -D " + pgdata + " -l " + pgdata + "/recovery.log start — " + action_text;
+                      "): pg_ctl -D " + pgdata + " -l LOGFILE start — " + action_text;
   return result;
 }
 
