@@ -22,11 +22,14 @@ void register_pg_backup(CLI::App& group, GlobalOptions& g, int& exit_code) {
   add_pg_options(*cmd, *a);
   cmd->add_option("--type", *type, "full, diff (changes since the last full) or incr (since the last backup)")
       ->capture_default_str();
-  cmd->callback([&g, &exit_code, a, type] {
+  auto from_standby = std::make_shared<bool>(false);
+  cmd->add_flag("--from-standby", *from_standby, "copy the data files from the streaming standby, not the primary");
+  cmd->callback([&g, &exit_code, a, type, from_standby] {
     auto st = resolve_stanza(g, *a);
     pg::PgBackupOptions opts;
     opts.settings = st;
     opts.type = pg::parse_backup_type(*type);
+    opts.from_standby = *from_standby;
     opts.threads = g.threads;
     opts.host = local_hostname();
     auto repo = open_repository(g);

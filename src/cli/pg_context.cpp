@@ -34,6 +34,9 @@ void add_pg_options(CLI::App& cmd, PgArgs& a) {
   cmd.add_option("--pghost", a.pghost, "server host or socket directory");
   cmd.add_option("--pgport", a.pgport, "server port");
   cmd.add_option("--pguser", a.pguser, "user to connect as");
+  cmd.add_option("--standby-host", a.standby_host, "standby host or socket directory (for --from-standby)");
+  cmd.add_option("--standby-port", a.standby_port, "standby port");
+  cmd.add_option("--standby-pgdata", a.standby_pgdata, "data directory of the standby (on this host)");
   cmd.add_option("--archive-timeout", a.archive_timeout, "seconds to wait for WAL to reach the repository (default 60)");
 }
 
@@ -62,6 +65,15 @@ source::postgres::StanzaSettings resolve_stanza(GlobalOptions& g, PgArgs& a) {
   if (!a.pghost.empty()) st.primary.host = a.pghost;
   if (a.pgport) st.primary.port = a.pgport;
   if (!a.pguser.empty()) st.primary.user = a.pguser;
+  if (!a.standby_host.empty() || a.standby_port) {
+    if (!st.standby) {
+      st.standby = source::postgres::ConnectionSettings{};
+      st.standby->user = st.primary.user;
+    }
+    if (!a.standby_host.empty()) st.standby->host = a.standby_host;
+    if (a.standby_port) st.standby->port = a.standby_port;
+  }
+  if (!a.standby_pgdata.empty()) st.standby_pgdata = absolute(a.standby_pgdata);
   if (a.archive_timeout > 0) st.archive_timeout_seconds = a.archive_timeout;
   // libpq's own PGHOST/PGPORT/PGUSER apply when nothing else is set.
   return st;

@@ -15,6 +15,8 @@ namespace strata::cli {
 struct PgArgs {
   std::string stanza, config, pgdata, pghost, pguser;
   int pgport = 0;
+  std::string standby_host, standby_pgdata;
+  int standby_port = 0;
   int archive_timeout = 0;
   std::string config_used;  // absolute path of the config file read, if any
 };

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include "common/error.h"
@@ -12,6 +13,7 @@
 #include "repo/record_store.h"
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/wal_archive.h"
+#include "source/tree_edit.h"
 
 namespace strata::source::postgres {
 
@@ -61,23 +63,37 @@ PgBackupResult run_pg_backup(repo::Repository& repo, const std::vector<repo::Sna
   const StanzaSettings& st = options.settings;
   repo::RecordStore records(repo);
   const StanzaRecord stanza = load_stanza(records, st.name, repo.backend().location());
-  if (st.pgdata.empty()) throw Error(ExitCode::usage, "no data directory for stanza " + st.name + ": give --pgdata");
 
-  PgConnection conn(st.primary);
-  check_same_cluster(stanza, describe_cluster(conn, st.name));
+  PgConnection primary(st.primary);
+  check_same_cluster(stanza, describe_cluster(primary, st.name));
+  if (primary.value("SELECT pg_is_in_recovery()::text") == "true")
+    throw Error(ExitCode::source, primary.where() + " is a standby (in recovery); give the primary as --pghost/--pgport "
+                                                    "and the standby with --standby-host/--standby-port");
+  const std::string archive_mode = primary.value("SELECT current_setting('archive_mode')");
+  if (archive_mode == "off")
+    throw Error(ExitCode::source, primary.where() + " has archive_mode = off: the WAL a backup needs would never reach "
+                                                    "the repository; set archive_mode = on and archive_command = "
+                                                    "'strata pg wal-push --stanza " + st.name + " %p'");
+  // The server whose files are copied and which runs pg_backup_start/stop.
+  std::unique_ptr<PgConnection> standby;
+  std::string source_dir = st.pgdata;
+  if (options.from_standby) {
+    if (!st.standby) throw Error(ExitCode::usage, "--from-standby needs the standby: --standby-host/--standby-port (or standby: in strata.yaml)");
+    if (st.standby_pgdata.empty()) throw Error(ExitCode::usage, "--from-standby needs the standby's data directory: --standby-pgdata");
+    standby = std::make_unique<PgConnection>(*st.standby);
+    check_same_cluster(stanza, describe_cluster(*standby, st.name));
+    if (standby->value("SELECT pg_is_in_recovery()::text") != "true")
+      throw Error(ExitCode::source, standby->where() + " is not a standby (not in recovery)");
+    source_dir = st.standby_pgdata;
+  }
+  PgConnection& conn = standby ? *standby : primary;
   const int version = conn.server_version_num();
-  if (conn.value("SELECT pg_is_in_recovery()::text") == "true")
-    throw Error(ExitCode::source, conn.where() + " is a standby (in recovery); back up from the primary");
-  const std::string pgdata = real_path(st.pgdata);
+  if (source_dir.empty()) throw Error(ExitCode::usage, "no data directory for stanza " + st.name + ": give --pgdata");
+  const std::string pgdata = real_path(source_dir);
   const std::string server_dir = conn.value("SELECT current_setting('data_directory')");
   if (real_path(server_dir) != pgdata)
-    throw Error(ExitCode::usage, "--pgdata " + st.pgdata + " is not the data directory of " + conn.where() +
+    throw Error(ExitCode::usage, "data directory " + source_dir + " is not the one of " + conn.where() +
                                      " (it uses " + server_dir + ")");
-  const std::string archive_mode = conn.value("SELECT current_setting('archive_mode')");
-  if (archive_mode == "off")
-    throw Error(ExitCode::source, conn.where() + " has archive_mode = off: the WAL a backup needs would never reach "
-                                                 "the repository; set archive_mode = on and archive_command = "
-                                                 "'strata pg wal-push --stanza " + st.name + " %p'");
 
   const std::vector<PgBackup> backups = list_backups(snaps, st.name);
   PgBackupResult result;
@@ -99,6 +115,7 @@ PgBackupResult run_pg_backup(repo::Repository& repo, const std::vector<repo::Sna
   b.system_id = stanza.system_id;
   b.server_version_num = version;
   b.pgdata = pgdata;
+  b.from_standby = options.from_standby;
   b.label = "strata " + format_rfc3339(now_ns()) + " " + backup_type_name(b.type);
 
   // The copy may begin only once the checkpoint of pg_backup_start is done; files
@@ -124,6 +141,9 @@ PgBackupResult run_pg_backup(repo::Repository& repo, const std::vector<repo::Sna
   fs.host = options.host;
   fs.threads = options.threads;
   fs.before_commit = [&](repo::Snapshot& snap) {
+    // pg_control after every other file: for a backup from a standby its
+    // minimum recovery point is where the restored copy becomes consistent.
+    snap.tree = replace_file_in_tree(repo, snap.tree, pgdata + "/global/pg_control", pgdata + "/global/pg_control");
     const std::string stop_sql = version >= 150000
                                      ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(false)"
                                      : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, false)";
@@ -141,8 +161,11 @@ PgBackupResult run_pg_backup(repo::Repository& repo, const std::vector<repo::Sna
     const uint64_t first = segment_number(b.start_lsn, seg), last = segment_number(b.stop_lsn - 1, seg);
     b.start_wal = segment_file_name(b.timeline, first, seg);
     b.stop_wal = segment_file_name(b.timeline, last, seg);
-    // pg_backup_stop switched to a new segment; archive_command pushes the last
-    // one needed. The backup counts only once all of them are in the repository.
+    // On a primary pg_backup_stop switched to a new segment; a standby cannot, so
+    // the primary switches (once the standby has replayed past the stop LSN, the
+    // segment holding it exists on the primary too). archive_command pushes the
+    // last one needed; the backup counts only once all are in the repository.
+    if (standby) primary.query("SELECT pg_switch_wal()");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(st.archive_timeout_seconds);
     std::vector<std::string> missing;
     while (true) {

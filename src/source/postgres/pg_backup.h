@@ -22,6 +22,10 @@ namespace strata::source::postgres {
 struct PgBackupOptions {
   StanzaSettings settings;
   BackupType type = BackupType::incr;
+  // Copy the data files from settings.standby (whose data directory is
+  // settings.standby_pgdata, on this host) instead of the primary: the backup
+  // is started and stopped on the standby, the primary only switches WAL.
+  bool from_standby = false;
   unsigned threads = 0;
   std::string host;                  // recorded in the snapshot; empty: this host
   std::function<void()> check_lock;  // throws when the repository lock was lost
