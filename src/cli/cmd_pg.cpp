@@ -12,6 +12,7 @@
 #include "cli/pg_context.h"
 #include "common/error.h"
 #include "repo/record_store.h"
+#include "source/postgres/archive_check.h"
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/stanza.h"
 #include "source/postgres/wal_archive.h"
@@ -130,6 +131,23 @@ void register_wal_get(CLI::App& group, GlobalOptions& g, int& exit_code) {
   });
 }
 
+void register_pg_check(CLI::App& group, GlobalOptions& g, int& exit_code) {
+  auto a = std::make_shared<PgArgs>();
+  auto* cmd = group.add_subcommand("check", "prove that WAL reaches the repository: switch WAL and wait for it");
+  add_pg_options(*cmd, *a);
+  cmd->callback([&g, &exit_code, a] {
+    auto st = resolve_stanza(g, *a);
+    auto repo = open_repository(g);
+    auto r = pg::check_archive(*repo, st);
+    if (g.json)
+      std::printf("%s\n", nlohmann::json({{"stanza", st.name}, {"segment", r.segment}, {"seconds", r.seconds}}).dump().c_str());
+    else
+      say(g, "WAL segment " + r.segment + " reached stanza " + st.name + " after " +
+                 std::to_string(static_cast<int>(r.seconds * 1000)) + " ms: archiving works");
+    exit_code = 0;
+  });
+}
+
 }  // namespace
 
 void register_pg(CLI::App& app, GlobalOptions& g, int& exit_code) {
@@ -138,6 +156,7 @@ void register_pg(CLI::App& app, GlobalOptions& g, int& exit_code) {
   register_stanza_create(*group, g, exit_code);
   register_wal_push(*group, g, exit_code);
   register_wal_get(*group, g, exit_code);
+  register_pg_check(*group, g, exit_code);
   register_pg_backup(*group, g, exit_code);
   register_pg_restore(*group, g, exit_code);
   register_pg_info(*group, g, exit_code);

@@ -65,6 +65,19 @@ pg_restore_and_start "$R" "$RP"
 [ "$(psql_at "$RP" -c "select count(*) from t where pad = 'during outage'")" = 100 ] || fail "rows written during the outage were lost"
 pg_stop "$R"
 
+note "pg check: passes with archiving working, names the failure when archive_command fails"
+pgst pg check --stanza main >"$WORK/check.out"
+expect_in "$WORK/check.out" "archiving works"
+psql_at "$PPORT" -c "alter system set archive_command = '/bin/false'" -c "select pg_reload_conf()" >/dev/null
+sleep 0.5
+psql_at "$PPORT" -c "insert into t values (30000, 'x')"
+expect_exit 18 pgst pg check --stanza main --archive-timeout 3
+expect_in "$WORK/err" "did not reach stanza main"
+expect_in "$WORK/err" "last failed on"
+psql_at "$PPORT" -c "alter system reset archive_command" -c "select pg_reload_conf()" >/dev/null
+sleep 0.5
+pgst pg check --stanza main --quiet
+
 note "restore into a non-empty directory without --delta, and with it"
 expect_exit 2 pgst pg restore --stanza main --pgdata "$R"
 expect_in "$WORK/err" "is not empty"

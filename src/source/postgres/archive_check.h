@@ -1,0 +1,20 @@
+// `strata pg check`: proves the archive path end to end — the server switches
+// to a new WAL segment, and the segment it closed must appear in the repository
+// (through the server's own archive_command) within the timeout. A failure
+// names the segment and what pg_stat_archiver says about the last failure.
+#pragma once
+#include <string>
+
+#include "repo/repository.h"
+#include "source/postgres/stanza.h"
+
+namespace strata::source::postgres {
+
+struct ArchiveCheckResult {
+  std::string segment;     // the segment that had to arrive
+  double seconds = 0;      // how long it took
+};
+
+ArchiveCheckResult check_archive(repo::Repository& repo, const StanzaSettings& settings);
+
+}  // namespace strata::source::postgres
