@@ -161,6 +161,8 @@ void register_pg(CLI::App& app, GlobalOptions& g, int& exit_code) {
   register_pg_restore(*group, g, exit_code);
   register_pg_info(*group, g, exit_code);
   register_pg_restore_table(*group, g, exit_code);
+  register_pg_expire(*group, g, exit_code);
+  register_pg_verify(*group, g, exit_code);
 }
 
 }  // namespace strata::cli

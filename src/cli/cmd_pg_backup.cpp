@@ -64,7 +64,9 @@ void register_pg_backup(CLI::App& group, GlobalOptions& g, int& exit_code) {
                           {"bytes_total", s.bytes_total},
                           {"bytes_added", s.bytes_added},
                           {"bytes_stored", s.bytes_stored},
-                          {"duration_seconds", s.duration_seconds}};
+                          {"duration_seconds", s.duration_seconds},
+                          {"checksum_pages", b.checksum_pages},
+                          {"checksum_errors", b.checksum_errors}};
       std::printf("%s\n", j.dump().c_str());
     } else if (!g.quiet) {
       std::printf("%s backup %s of stanza %s: LSN %s .. %s (WAL %s .. %s, timeline %u)\n",
@@ -78,8 +80,19 @@ void register_pg_backup(CLI::App& group, GlobalOptions& g, int& exit_code) {
       std::printf("Added:   %s new data, %s stored\n", format_bytes(s.bytes_added).c_str(),
                   format_bytes(s.bytes_stored).c_str());
       std::printf("Took:    %s\n", format_duration(static_cast<double>(b.stop_ns - b.start_ns) / 1e9).c_str());
+      if (r.checksums_validated)
+        std::printf("Pages:   %llu checked against their checksums, %zu corrupt\n",
+                    static_cast<unsigned long long>(b.checksum_pages), b.checksum_errors.size());
     }
     exit_code = 0;
+    if (!b.checksum_errors.empty()) {
+      for (const auto& e : b.checksum_errors) std::fprintf(stderr, "strata: corrupt page: %s\n", e.c_str());
+      std::fprintf(stderr,
+                   "strata: warning: backup %s holds %zu page(s) that fail their checksum in the cluster itself; "
+                   "the backup is a faithful copy of them (docs/postgres.md, \"Corrupt pages\")\n",
+                   b.snapshot.id.substr(0, 8).c_str(), b.checksum_errors.size());
+      exit_code = static_cast<int>(ExitCode::partial);
+    }
   });
 }
 

@@ -28,5 +28,7 @@ void register_pg_backup(CLI::App& group, GlobalOptions& g, int& exit_code);
 void register_pg_restore(CLI::App& group, GlobalOptions& g, int& exit_code);
 void register_pg_info(CLI::App& group, GlobalOptions& g, int& exit_code);
 void register_pg_restore_table(CLI::App& group, GlobalOptions& g, int& exit_code);
+void register_pg_expire(CLI::App& group, GlobalOptions& g, int& exit_code);
+void register_pg_verify(CLI::App& group, GlobalOptions& g, int& exit_code);
 
 }  // namespace strata::cli

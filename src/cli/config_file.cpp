@@ -94,7 +94,10 @@ ConfigFile load_config_file(const std::string& given) {
         const std::string key = "postgres.stanzas." + st.name;
         const auto& n = kv.second;
         r.only_keys(n, key, {"pgdata", "host", "port", "user", "database", "standby", "wal_compression_level",
-                             "archive_timeout"});
+                             "archive_timeout", "retention_full", "retention_diff", "pitr_window"});
+        if (n["retention_full"]) st.retention_full = r.number(n["retention_full"], key + ".retention_full", 1, 10000);
+        if (n["retention_diff"]) st.retention_diff = r.number(n["retention_diff"], key + ".retention_diff", 1, 10000);
+        if (n["pitr_window"]) st.pitr_window = r.text(n["pitr_window"], key + ".pitr_window");
         if (n["pgdata"]) st.pgdata = r.path(n["pgdata"], key + ".pgdata");
         r.connection(n, key, st.primary);
         if (n["wal_compression_level"])

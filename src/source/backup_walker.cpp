@@ -177,6 +177,7 @@ void Walker::read_file(int fd, PendingEntry& entry, const std::string& path, boo
     extents.push_back({0, entry.node.size});
   }
   uint64_t total_read = 0;
+  std::unique_ptr<FileObserver> observer = ctx_.opts.inspector ? ctx_.opts.inspector->observe(path, fd) : nullptr;
   for (const auto& ex : extents) {
     uint64_t remaining = ex.length;
     off_t offset = static_cast<off_t>(ex.offset);
@@ -187,12 +188,14 @@ void Walker::read_file(int fd, PendingEntry& entry, const std::string& path, boo
         ssize_t n = pread(fd, dst, want, offset);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) throw ReadFailure{path + ": " + errno_text(errno)};
+        if (observer && n > 0) observer->data(static_cast<uint64_t>(offset), ByteView(dst, static_cast<size_t>(n)));
         offset += n;
         remaining -= static_cast<uint64_t>(n);
         return static_cast<size_t>(n);  // 0: the file shrank while being read
       }
     });
   }
+  if (observer) observer->finish();
   // A file that shrank while being read is recorded with the bytes it had, not
   // padded to its earlier size (pseudo-files report sizes they do not deliver).
   if (!entry.node.extents && total_read < entry.node.size) entry.node.size = total_read;

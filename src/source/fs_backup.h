@@ -5,6 +5,7 @@
 // ctime and inode match the parent snapshot are not read again.
 #pragma once
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,25 @@
 #include "repo/snapshot.h"
 
 namespace strata::source {
+
+// Sees a file's bytes in the order the backup reads them (an application source
+// validating page checksums, say). data() gets each piece read, with its offset
+// in the file; finish() is called once the file is read to its end.
+class FileObserver {
+ public:
+  virtual ~FileObserver() = default;
+  virtual void data(uint64_t offset, ByteView bytes) = 0;
+  virtual void finish() = 0;
+};
+
+// Chooses the files to observe. Called on the backup's walker threads (two at
+// once): must be thread-safe. `fd` is the open file (for re-reads), valid until
+// finish() returns.
+class ContentInspector {
+ public:
+  virtual ~ContentInspector() = default;
+  virtual std::unique_ptr<FileObserver> observe(const std::string& path, int fd) = 0;
+};
 
 struct BackupOptions {
   std::vector<std::string> paths;     // files or directories (made absolute)
@@ -36,6 +56,8 @@ struct BackupOptions {
   // Any unreadable file fails the backup (no snapshot) instead of making it
   // partial: a database copy with a file missing is not a backup.
   bool unreadable_is_fatal = false;
+  // Shown every file that is read (not those reused from the parent); may be null.
+  ContentInspector* inspector = nullptr;
   // Called with the finished snapshot just before it is committed; may add to it
   // (source_json, tags) and throws to abort (e.g. when the repository lock was
   // lost meanwhile).

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/time_util.h"
 #include "repo/record_store.h"
+#include "source/postgres/page_checksum.h"
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/wal_archive.h"
 #include "source/tree_edit.h"
@@ -128,7 +129,10 @@ PgBackupResult run_pg_backup(repo::Repository& repo, const std::vector<repo::Sna
   b.start_lsn = *start_lsn;
 
   WalArchive archive(repo, stanza, st.wal_compression_level);
+  const bool checksums = conn.value("SELECT current_setting('data_checksums')") == "on";
+  PageChecksumInspector inspector(pgdata, b.start_lsn);
   BackupOptions fs;
+  if (checksums) fs.inspector = &inspector;
   fs.paths = {pgdata};
   fs.excludes = pgdata_excludes(pgdata);
   fs.force = b.type == BackupType::full;
@@ -180,6 +184,8 @@ PgBackupResult run_pg_backup(repo::Repository& repo, const std::vector<repo::Sna
                                         std::to_string(st.archive_timeout_seconds) +
                                         " s; check archive_command and the server log ('strata pg check' tests the path)");
     if (options.check_lock) options.check_lock();
+    b.checksum_pages = inspector.pages_checked();
+    b.checksum_errors = inspector.errors();
     b.snapshot = snap;
     snap.source_json = b.to_source_json();
   };
@@ -187,6 +193,7 @@ PgBackupResult run_pg_backup(repo::Repository& repo, const std::vector<repo::Sna
   b.snapshot = r.snapshot;
   result.backup = std::move(b);
   result.files = r.snapshot.summary;
+  result.checksums_validated = checksums;
   return result;
 }
 

@@ -36,6 +36,7 @@ struct PgBackupResult {
   BackupType requested = BackupType::incr;  // differs from backup.type when no prior full existed
   repo::SnapshotSummary files;
   std::vector<std::string> notes;  // operator-facing remarks (type changed, ...)
+  bool checksums_validated = false; // the cluster has data checksums; see backup.checksum_*
 };
 
 // Paths below the data directory that a backup never copies (their content is

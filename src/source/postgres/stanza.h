@@ -21,6 +21,9 @@ struct StanzaSettings {
   std::string standby_pgdata;                  // its data directory (local)
   int wal_compression_level = 3;               // zstd level for archived WAL
   int archive_timeout_seconds = 60;            // how long backup/check wait for WAL to arrive
+  int retention_full = 0;                      // pg expire: full backups to keep (0: not set)
+  int retention_diff = 0;                      // pg expire: diff backups to keep (0: all of kept fulls)
+  std::string pitr_window;                     // pg expire: e.g. "30d" (empty: none)
 };
 
 // What `stanza-create` recorded: records/pg/<stanza>/stanza.json.

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "source/postgres/page_checksum.h"
 #include "source/postgres/pg_restore.h"
 #include "source/postgres/wal_header.h"
 #include "source/postgres/wal_names.h"
@@ -80,6 +81,37 @@ TEST(TargetTimeTest, ParsesZonesAndFractions) {
   EXPECT_EQ(*base, 1796119205ll * 1'000'000'000);
   for (const char* bad : {"yesterday", "2026-12-01", "2026-13-01 00:00:00", "2026-12-01 10:00:05 PST", "2026-12-01 10:00:05+2"})
     EXPECT_FALSE(parse_target_time(bad)) << bad;
+}
+
+}  // namespace
+}  // namespace strata::source::postgres
+
+namespace strata::source::postgres {
+namespace {
+
+TEST(PageChecksumTest, RelationFileNames) {
+  EXPECT_EQ(PageChecksumInspector::first_block("base/5/16384"), 0);
+  EXPECT_EQ(PageChecksumInspector::first_block("base/5/16384.2"), 2 * 131072);
+  EXPECT_EQ(PageChecksumInspector::first_block("base/5/16384_fsm"), 0);
+  EXPECT_EQ(PageChecksumInspector::first_block("base/5/16384_vm.1"), 131072);
+  EXPECT_EQ(PageChecksumInspector::first_block("global/1262"), 0);
+  EXPECT_EQ(PageChecksumInspector::first_block("pg_tblspc/16400/PG_15_202209061/5/16401"), 0);
+  for (const char* no : {"base/5/pg_filenode.map", "base/5/PG_VERSION", "base/5/t3_16390", "global/pg_control",
+                         "pg_wal/000000010000000000000001", "base/x/16384", "base/5/16384.x", "base/5/16384_foo"})
+    EXPECT_EQ(PageChecksumInspector::first_block(no), -1) << no;
+}
+
+TEST(PageChecksumTest, DependsOnContentAndBlockNotOnStoredField) {
+  std::vector<uint8_t> page(kPageSize, 0);
+  for (size_t i = 0; i < page.size(); ++i) page[i] = static_cast<uint8_t>(i * 7);
+  uint16_t c0 = page_checksum(page.data(), 0);
+  EXPECT_NE(c0, page_checksum(page.data(), 1));
+  page[8] ^= 0xff;  // pd_checksum itself does not count
+  page[9] ^= 0xff;
+  EXPECT_EQ(c0, page_checksum(page.data(), 0));
+  page[100] ^= 1;
+  EXPECT_NE(c0, page_checksum(page.data(), 0));
+  EXPECT_NE(page_checksum(page.data(), 0), 0);  // never 0: that means "no checksum"
 }
 
 }  // namespace
