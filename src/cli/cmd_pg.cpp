@@ -6,13 +6,17 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/pg_context.h"
 #include "common/error.h"
 #include "repo/record_store.h"
+#include <filesystem>
+
 #include "source/postgres/archive_check.h"
+#include "source/postgres/async_archive.h"
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/stanza.h"
 #include "source/postgres/wal_archive.h"
@@ -68,6 +72,21 @@ void register_wal_push(CLI::App& group, GlobalOptions& g, int& exit_code) {
   cmd->callback([&g, &exit_code, a, path] {
     try {
       auto st = resolve_stanza(g, *a);
+      if (st.async) {
+        // The background pusher does the work; this call only waits for its verdict.
+        pg::SpoolDirs spool{st.spool};
+        spool.create();
+        const std::string abs = std::filesystem::absolute(*path).lexically_normal().string();
+        const std::string name = abs.substr(abs.rfind('/') + 1), pg_wal = abs.substr(0, abs.rfind('/'));
+        pg::wait_for_async_push(spool, name, st.archive_timeout_seconds, [&] {
+          spawn_worker(g, *a, "wal-push-worker",
+                       {"--spool", st.spool, "--pg-wal", pg_wal, "--parallel", std::to_string(st.push_parallel),
+                        "--for", name},
+                       st.spool + "/pusher.log");
+        });
+        exit_code = 0;
+        return;
+      }
       auto repo = open_repository(g);
       repo::RecordStore records(*repo);
       pg::StanzaRecord stanza = pg::load_stanza(records, st.name, repo->backend().location());
@@ -79,6 +98,37 @@ void register_wal_push(CLI::App& group, GlobalOptions& g, int& exit_code) {
     } catch (const Error& e) {
       throw with_archive_user_hint(e);
     }
+  });
+}
+
+// The background half of `wal-push --async` (started by it, not by operators).
+void register_wal_push_worker(CLI::App& group, GlobalOptions& g, int& exit_code) {
+  auto a = std::make_shared<PgArgs>();
+  auto pg_wal = std::make_shared<std::string>();
+  auto parallel = std::make_shared<unsigned>(4);
+  auto for_name = std::make_shared<std::string>();
+  auto* cmd = group.add_subcommand("wal-push-worker", "");
+  cmd->group("");  // hidden from --help
+  add_pg_options(*cmd, *a);
+  cmd->add_option("--pg-wal", *pg_wal)->required();
+  cmd->add_option("--parallel", *parallel);
+  cmd->add_option("--for", *for_name, "the segment whose wal-push started this worker");
+  cmd->callback([&g, &exit_code, a, pg_wal, parallel, for_name] {
+    a->async = true;
+    auto st = resolve_stanza(g, *a);
+    std::unique_ptr<repo::Repository> repo;
+    pg::StanzaRecord stanza;
+    try {
+      repo = open_repository(g);
+      repo::RecordStore records(*repo);
+      stanza = pg::load_stanza(records, st.name, repo->backend().location());
+    } catch (const Error& e) {
+      // Tell the waiting wal-push why, instead of letting it time out.
+      pg::report_async_push_failure(pg::SpoolDirs{st.spool}, *for_name, e);
+      throw;
+    }
+    pg::run_async_pusher(*repo, stanza, st.wal_compression_level, pg::SpoolDirs{st.spool}, *pg_wal, *parallel);
+    exit_code = 0;
   });
 }
 
@@ -116,6 +166,21 @@ void register_wal_get(CLI::App& group, GlobalOptions& g, int& exit_code) {
   cmd->callback([&g, &exit_code, a, name, dest] {
     try {
       auto st = resolve_stanza(g, *a);
+      std::unique_ptr<pg::SpoolDirs> spool;
+      auto keep_fetching = [&] {
+        spawn_worker(g, *a, "wal-get-worker", {"--spool", st.spool, "--ahead", std::to_string(st.get_ahead)},
+                     st.spool + "/fetcher.log");
+      };
+      if (st.async) {
+        spool = std::make_unique<pg::SpoolDirs>(pg::SpoolDirs{st.spool});
+        spool->create();
+        pg::note_wanted(*spool, *name);
+        if (pg::take_prefetched(*spool, *name, *dest)) {
+          keep_fetching();
+          exit_code = 0;
+          return;
+        }
+      }
       auto repo = open_repository(g);
       repo::RecordStore records(*repo);
       pg::StanzaRecord stanza = pg::load_stanza(records, st.name, repo->backend().location());
@@ -124,10 +189,30 @@ void register_wal_get(CLI::App& group, GlobalOptions& g, int& exit_code) {
       if (!data)
         throw Error(ExitCode::not_found, "WAL file " + *name + " is not in the archive of stanza " + st.name);
       write_atomically(*dest, *data);
+      if (spool) keep_fetching();
       exit_code = 0;
     } catch (const Error& e) {
       throw with_archive_user_hint(e);
     }
+  });
+}
+
+// The background half of `wal-get --async`: keeps the next segments in the spool.
+void register_wal_get_worker(CLI::App& group, GlobalOptions& g, int& exit_code) {
+  auto a = std::make_shared<PgArgs>();
+  auto ahead = std::make_shared<unsigned>(8);
+  auto* cmd = group.add_subcommand("wal-get-worker", "");
+  cmd->group("");
+  add_pg_options(*cmd, *a);
+  cmd->add_option("--ahead", *ahead);
+  cmd->callback([&g, &exit_code, a, ahead] {
+    a->async = true;
+    auto st = resolve_stanza(g, *a);
+    auto repo = open_repository(g);
+    repo::RecordStore records(*repo);
+    pg::StanzaRecord stanza = pg::load_stanza(records, st.name, repo->backend().location());
+    pg::run_async_fetcher(*repo, stanza, pg::SpoolDirs{st.spool}, *ahead);
+    exit_code = 0;
   });
 }
 
@@ -156,6 +241,8 @@ void register_pg(CLI::App& app, GlobalOptions& g, int& exit_code) {
   register_stanza_create(*group, g, exit_code);
   register_wal_push(*group, g, exit_code);
   register_wal_get(*group, g, exit_code);
+  register_wal_push_worker(*group, g, exit_code);
+  register_wal_get_worker(*group, g, exit_code);
   register_pg_check(*group, g, exit_code);
   register_pg_backup(*group, g, exit_code);
   register_pg_restore(*group, g, exit_code);

@@ -94,7 +94,18 @@ ConfigFile load_config_file(const std::string& given) {
         const std::string key = "postgres.stanzas." + st.name;
         const auto& n = kv.second;
         r.only_keys(n, key, {"pgdata", "host", "port", "user", "database", "standby", "wal_compression_level",
-                             "archive_timeout", "retention_full", "retention_diff", "pitr_window"});
+                             "archive_timeout", "retention_full", "retention_diff", "pitr_window", "async", "spool",
+                             "push_parallel", "get_ahead"});
+        if (n["async"]) {
+          try {
+            st.async = n["async"].as<bool>();
+          } catch (const YAML::Exception&) {
+            r.fail(key + ".async", "must be true or false");
+          }
+        }
+        if (n["spool"]) st.spool = r.path(n["spool"], key + ".spool");
+        if (n["push_parallel"]) st.push_parallel = r.number(n["push_parallel"], key + ".push_parallel", 1, 64);
+        if (n["get_ahead"]) st.get_ahead = r.number(n["get_ahead"], key + ".get_ahead", 1, 256);
         if (n["retention_full"]) st.retention_full = r.number(n["retention_full"], key + ".retention_full", 1, 10000);
         if (n["retention_diff"]) st.retention_diff = r.number(n["retention_diff"], key + ".retention_diff", 1, 10000);
         if (n["pitr_window"]) st.pitr_window = r.text(n["pitr_window"], key + ".pitr_window");

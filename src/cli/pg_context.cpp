@@ -1,6 +1,8 @@
 // Stanza option resolution for `strata pg` commands (see pg_context.h).
 #include "cli/pg_context.h"
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -37,6 +39,8 @@ void add_pg_options(CLI::App& cmd, PgArgs& a) {
   cmd.add_option("--standby-host", a.standby_host, "standby host or socket directory (for --from-standby)");
   cmd.add_option("--standby-port", a.standby_port, "standby port");
   cmd.add_option("--standby-pgdata", a.standby_pgdata, "data directory of the standby (on this host)");
+  cmd.add_flag("--async", a.async, "wal-push/wal-get: work through the spool with a background worker");
+  cmd.add_option("--spool", a.spool, "spool directory for --async (local, on a durable file system)");
   cmd.add_option("--archive-timeout", a.archive_timeout, "seconds to wait for WAL to reach the repository (default 60)");
 }
 
@@ -75,6 +79,10 @@ source::postgres::StanzaSettings resolve_stanza(GlobalOptions& g, PgArgs& a) {
   }
   if (!a.standby_pgdata.empty()) st.standby_pgdata = absolute(a.standby_pgdata);
   if (a.archive_timeout > 0) st.archive_timeout_seconds = a.archive_timeout;
+  if (a.async) st.async = true;
+  if (!a.spool.empty()) st.spool = absolute(a.spool);
+  if (st.async && st.spool.empty())
+    throw Error(ExitCode::usage, "asynchronous archiving needs a spool directory: --spool DIR (or spool: in strata.yaml)");
   // libpq's own PGHOST/PGPORT/PGUSER apply when nothing else is set.
   return st;
 }
@@ -91,7 +99,40 @@ std::string wal_get_command(const GlobalOptions& g, const PgArgs& a, const std::
   else
     throw Error(ExitCode::usage, "the restored server's restore_command needs the repository secret in a file: "
                                  "give --password-file or --key-file (STRATA_PASSWORD cannot be passed on)");
+  if (a.async && !a.spool.empty()) cmd += " --async --spool " + shell_quote(absolute(a.spool));
   return cmd + " %f \"%p\"";
+}
+
+extern "C" char** environ;
+
+void spawn_worker(const GlobalOptions& g, const PgArgs& a, const std::string& worker,
+                  const std::vector<std::string>& extra, const std::string& log) {
+  char exe[4096];
+  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) throw io_error("finding the strata executable", errno);
+  std::vector<std::string> args = {std::string(exe, static_cast<size_t>(n)), "pg", worker, "--stanza", a.stanza,
+                                   "--quiet"};
+  if (!a.config_used.empty()) args.insert(args.end(), {"--config", a.config_used});
+  if (!g.repo.empty()) args.insert(args.end(), {"--repo", g.repo});
+  if (!g.key_file.empty()) args.insert(args.end(), {"--key-file", absolute(g.key_file)});
+  else if (!g.password_file.empty()) args.insert(args.end(), {"--password-file", absolute(g.password_file)});
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::vector<char*> argv;
+  for (auto& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&files, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_adddup2(&files, 1, 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+  pid_t pid;
+  int rc = posix_spawn(&pid, argv[0], &files, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&files);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) throw io_error("starting the background " + worker, rc);
 }
 
 }  // namespace strata::cli

@@ -18,6 +18,8 @@ struct PgArgs {
   std::string standby_host, standby_pgdata;
   int standby_port = 0;
   int archive_timeout = 0;
+  bool async = false;
+  std::string spool;
   std::string config_used;  // absolute path of the config file read, if any
 };
 
@@ -32,5 +34,10 @@ source::postgres::StanzaSettings resolve_stanza(GlobalOptions& g, PgArgs& a);
 // the restore_command of a cluster restored from this repository. Error(usage)
 // when the secret is only in STRATA_PASSWORD (the server could not repeat it).
 std::string wal_get_command(const GlobalOptions& g, const PgArgs& a, const std::string& stanza);
+
+// Starts `strata pg <worker> --stanza S <repo and secret> <extra...>` detached
+// (own session, stdin /dev/null, output appended to `log`); does not wait.
+void spawn_worker(const GlobalOptions& g, const PgArgs& a, const std::string& worker,
+                  const std::vector<std::string>& extra, const std::string& log);
 
 }  // namespace strata::cli

@@ -99,5 +99,7 @@ pg_make_standby() {
 servers_cleanup() {
   local d
   for d in "${PG_STARTED[@]:-}"; do [ -n "$d" ] && pg_stop "$d" immediate; done
+  # Background archive workers (wal-push/wal-get --async) of this test's spools.
+  pkill -9 -f -- "-worker .*--spool $WORK/" 2>/dev/null || true
   return 0
 }

@@ -24,6 +24,10 @@ struct StanzaSettings {
   int retention_full = 0;                      // pg expire: full backups to keep (0: not set)
   int retention_diff = 0;                      // pg expire: diff backups to keep (0: all of kept fulls)
   std::string pitr_window;                     // pg expire: e.g. "30d" (empty: none)
+  bool async = false;                          // wal-push/wal-get through the spool
+  std::string spool;                           // spool directory for async (local, durable)
+  int push_parallel = 4;                       // segments in flight in the async pusher
+  int get_ahead = 8;                           // segments the async fetcher keeps ready
 };
 
 // What `stanza-create` recorded: records/pg/<stanza>/stanza.json.

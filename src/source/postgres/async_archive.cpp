@@ -1,0 +1,270 @@
+// Spool-based asynchronous archiving and read-ahead (see async_archive.h).
+#include "source/postgres/async_archive.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "common/error.h"
+#include "common/thread_pool.h"
+
+namespace strata::source::postgres {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+void make_dir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw io_error("creating spool directory " + dir, errno);
+}
+
+void sync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+// tmp + fsync + rename + fsync(dir): the file exists completely or not at all.
+void write_durably(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw io_error("writing " + tmp, errno);
+  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) && ::fsync(fd) == 0;
+  int err = errno;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    if (ok) err = errno;
+    ::unlink(tmp.c_str());
+    throw io_error("writing " + path, err);
+  }
+  sync_dir(path.substr(0, path.rfind('/')));
+}
+
+std::vector<std::string> list_dir(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return out;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(n);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// An exclusive lock on <dir>/<name> for the life of the process, or -1.
+int try_lock(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw io_error("opening lock file " + path, errno);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+void SpoolDirs::create() const {
+  make_dir(root);
+  make_dir(push());
+  make_dir(get());
+}
+
+void wait_for_async_push(const SpoolDirs& spool, const std::string& name, int timeout_s,
+                         const std::function<void()>& start_pusher) {
+  const std::string ok = spool.push() + "/" + name + ".ok", error = spool.push() + "/" + name + ".error";
+  const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
+  auto next_start = Clock::now();
+  while (Clock::now() < deadline) {
+    if (exists(ok)) {
+      ::unlink(ok.c_str());  // acknowledged; a repeated call after a crash pushes again (a no-op)
+      return;
+    }
+    if (exists(error)) {
+      std::string text = read_text(error);
+      ::unlink(error.c_str());
+      size_t nl = text.find('\n');
+      int code = nl == std::string::npos ? 1 : std::atoi(text.substr(0, nl).c_str());
+      throw Error(static_cast<ExitCode>(code ? code : 1), nl == std::string::npos ? text : text.substr(nl + 1));
+    }
+    if (Clock::now() >= next_start) {
+      start_pusher();
+      next_start = Clock::now() + std::chrono::seconds(1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw Error(ExitCode::source, "asynchronous archive of " + name + " did not finish within " +
+                                    std::to_string(timeout_s) + " s; see " + spool.root + "/pusher.log");
+}
+
+void run_async_pusher(repo::Repository& repo, const StanzaRecord& stanza, int level, const SpoolDirs& spool,
+                      const std::string& pg_wal, unsigned parallel, int idle_seconds) {
+  spool.create();
+  int lock = try_lock(spool.root + "/pusher.lock");
+  if (lock < 0) return;
+  WalArchive archive(repo, stanza, level);
+  ThreadPool pool(std::max(1u, parallel));
+  const std::string status = pg_wal + "/archive_status";
+  auto idle_since = Clock::now();
+  std::set<std::string> attempted;  // failed in this run: retried only after a pause
+  while (true) {
+    std::vector<std::string> todo;
+    std::set<std::string> ready;
+    for (const auto& f : list_dir(status)) {
+      if (f.size() < 7 || f.compare(f.size() - 6, 6, ".ready") != 0) continue;
+      std::string name = f.substr(0, f.size() - 6);
+      ready.insert(name);
+      if (!exists(spool.push() + "/" + name + ".ok") && !exists(spool.push() + "/" + name + ".error") &&
+          !attempted.count(name))
+        todo.push_back(name);
+    }
+    // Acknowledgements the server no longer needs (the segment is .done).
+    for (const auto& f : list_dir(spool.push())) {
+      size_t dot = f.rfind('.');
+      if (dot == std::string::npos) continue;
+      std::string ext = f.substr(dot), name = f.substr(0, dot);
+      if ((ext == ".ok" || ext == ".error") && !ready.count(name)) ::unlink((spool.push() + "/" + f).c_str());
+    }
+    if (todo.empty()) {
+      if (Clock::now() - idle_since > std::chrono::seconds(idle_seconds)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (Clock::now() - idle_since > std::chrono::seconds(1)) attempted.clear();
+      continue;
+    }
+    idle_since = Clock::now();
+    std::vector<std::future<void>> running;
+    for (const auto& name : todo) {
+      running.push_back(pool.submit([&, name] {
+        try {
+          archive.push(pg_wal + "/" + name);
+          write_durably(spool.push() + "/" + name + ".ok", "");
+        } catch (const Error& e) {
+          write_durably(spool.push() + "/" + name + ".error",
+                        std::to_string(static_cast<int>(e.code())) + "\n" + e.what());
+        }
+      }));
+      attempted.insert(name);
+    }
+    for (auto& r : running) r.get();
+  }
+  ::close(lock);
+}
+
+void report_async_push_failure(const SpoolDirs& spool, const std::string& name, const Error& error) {
+  if (name.empty() || !parse_wal_file_name(name)) return;
+  try {
+    spool.create();
+    write_durably(spool.push() + "/" + name + ".error", std::to_string(static_cast<int>(error.code())) + "\n" + error.what());
+  } catch (const Error&) {
+    // The spool itself is unusable: the waiting wal-push times out and says so.
+  }
+}
+
+bool take_prefetched(const SpoolDirs& spool, const std::string& name, const std::string& dest) {
+  auto wanted = parse_wal_file_name(name);
+  // Spooled segments before this one will not be asked for again.
+  for (const auto& f : list_dir(spool.get())) {
+    auto have = parse_wal_file_name(f);
+    if (have && wanted && have->kind == WalFileKind::segment && f < name) ::unlink((spool.get() + "/" + f).c_str());
+  }
+  const std::string src = spool.get() + "/" + name;
+  if (!exists(src)) return false;
+  if (::rename(src.c_str(), dest.c_str()) == 0) return true;
+  if (errno != EXDEV) return false;
+  // Another file system: copy, then drop the spooled one.
+  std::ifstream in(src, std::ios::binary);
+  const std::string tmp = dest + ".strata-tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << in.rdbuf();
+    if (!out) {
+      ::unlink(tmp.c_str());
+      return false;
+    }
+  }
+  if (::rename(tmp.c_str(), dest.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  ::unlink(src.c_str());
+  return true;
+}
+
+void note_wanted(const SpoolDirs& spool, const std::string& name) {
+  const std::string path = spool.get() + "/.wanted";
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << name;
+  }
+  ::rename(tmp.c_str(), path.c_str());
+}
+
+void run_async_fetcher(repo::Repository& repo, const StanzaRecord& stanza, const SpoolDirs& spool, unsigned ahead,
+                       int idle_seconds) {
+  spool.create();
+  int lock = try_lock(spool.root + "/fetcher.lock");
+  if (lock < 0) return;
+  WalArchive archive(repo, stanza);
+  const uint64_t seg = stanza.wal_segment_size;
+  std::string last_wanted;
+  auto idle_since = Clock::now();
+  std::set<std::string> absent;  // not archived (yet): asked again after a pause
+  while (Clock::now() - idle_since <= std::chrono::seconds(idle_seconds)) {
+    std::string wanted = read_text(spool.get() + "/.wanted");
+    auto w = parse_wal_file_name(wanted);
+    if (!w || w->kind != WalFileKind::segment) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
+    if (wanted != last_wanted) {
+      last_wanted = wanted;
+      idle_since = Clock::now();
+      absent.clear();
+    }
+    bool fetched = false;
+    const uint64_t first = segment_number(*w, seg);
+    for (uint64_t k = 1; k <= ahead; ++k) {
+      const std::string next = segment_file_name(w->timeline, first + k, seg);
+      const std::string path = spool.get() + "/" + next;
+      if (exists(path) || absent.count(next)) continue;
+      auto data = archive.get(next);
+      if (!data) {
+        absent.insert(next);
+        break;  // the end of the archive (for now)
+      }
+      write_durably(path, std::string(data->begin(), data->end()));
+      fetched = true;
+    }
+    if (!fetched) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::close(lock);
+}
+
+}  // namespace strata::source::postgres
