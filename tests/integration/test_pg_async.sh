@@ -31,7 +31,7 @@ for round in $(seq 1 6); do
 done
 note "stop the server hard, kill the pusher, start again"
 pg_stop "$PRIMARY" immediate
-pkill -9 -f "wal-push-worker" 2>/dev/null || true
+pkill -9 -f "wal-push-worker.*$SPOOL" 2>/dev/null || true
 pg_start "$PRIMARY"
 pg_wait_archived "$PPORT"
 FAILED=$(psql_at "$PPORT" -c "select failed_count from pg_stat_archiver")
