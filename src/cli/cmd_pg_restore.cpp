@@ -103,6 +103,8 @@ void register_pg_restore(CLI::App& group, GlobalOptions& g, int& exit_code) {
                           {"pgdata", opts.pgdata},
                           {"files", res.files.files},
                           {"bytes", res.files.bytes},
+                          {"files_unchanged", res.files.files_unchanged},
+                          {"bytes_unchanged", res.files.bytes_unchanged},
                           {"settings", res.settings},
                           {"start", res.start_hint}};
       std::printf("%s\n", j.dump().c_str());
@@ -111,6 +113,10 @@ void register_pg_restore(CLI::App& group, GlobalOptions& g, int& exit_code) {
                   pg::backup_type_name(res.backup.type), res.backup.snapshot.id.substr(0, 8).c_str(),
                   pg::format_lsn(res.backup.stop_lsn).c_str(), opts.pgdata.c_str(),
                   static_cast<unsigned long long>(res.files.files), format_bytes(res.files.bytes).c_str());
+      if (opts.delta)
+        std::printf("delta: %llu files (%s) already had the backup's content and were not rewritten\n",
+                    static_cast<unsigned long long>(res.files.files_unchanged),
+                    format_bytes(res.files.bytes_unchanged).c_str());
       std::printf("recovery settings (postgresql.auto.conf, with recovery.signal):\n");
       for (const auto& s : res.settings) std::printf("  %s\n", s.c_str());
       std::printf("next: %s\n", res.start_hint.c_str());

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -43,7 +44,48 @@ struct FileJob {
   std::atomic<bool> failed{false};
   std::atomic<uint32_t> blobs_left{0};
   bool metadata_done = false;  // applied through the descriptor after the last write
+  bool unchanged = false;      // delta: the file at the target already has this content
 };
+
+// Delta restore: true when the regular file at `path` has exactly `node`'s
+// content, judged by re-chunking it and comparing chunk ids.
+bool content_matches(repo::Repository& repo, const std::string& path, const Node& node) {
+  if (node.extents || node.links > 1) return false;  // sparse and hard-linked files are always written
+  int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) != node.size) {
+    close(fd);
+    return false;
+  }
+  const auto& chunker = repo.chunker();
+  const size_t max = chunker.params().max_size;
+  std::vector<uint8_t> buf(2 * max);
+  size_t begin = 0, end = 0, next = 0;
+  bool eof = false, same = true;
+  while (same) {
+    if (!eof && end - begin < max) {
+      std::memmove(buf.data(), buf.data() + begin, end - begin);
+      end -= begin;
+      begin = 0;
+      ssize_t n = read(fd, buf.data() + end, buf.size() - end);
+      if (n < 0) {
+        same = false;
+        break;
+      }
+      if (n == 0) eof = true;
+      end += static_cast<size_t>(n);
+      continue;
+    }
+    if (begin == end) break;
+    size_t cut = chunker.cut(buf.data() + begin, end - begin);
+    if (next >= node.content.size() || repo.blob_id(ByteView(buf.data() + begin, cut)) != node.content[next]) same = false;
+    ++next;
+    begin += cut;
+  }
+  close(fd);
+  return same && next == node.content.size();
+}
 
 // Files from this size on bypass the page cache (smaller ones are mostly one
 // blob, and their few blocks are cheaper to write through the cache).
@@ -355,11 +397,22 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
     }
   }
   ThreadPool pool(options.threads ? options.threads : std::max(4u, 2 * ThreadPool::default_threads()));
+  if (options.delta) {
+    parallel_for(pool, files.size(), [&](size_t i) {
+      FileJob& job = *files[i];
+      job.unchanged = job.link_paths.empty() && content_matches(repo, job.path, *job.node);
+    });
+    for (const auto& job : files)
+      if (job->unchanged) {
+        result.files_unchanged++;
+        result.bytes_unchanged += job->node->size;
+      }
+  }
   // Files of one blob are created when their blob is written (one open instead of
   // two); the others now, so that blobs can be written in pack order.
   parallel_for(pool, files.size(), [&](size_t i) {
     const FileJob& job = *files[i];
-    if (job.node->content.size() != 1) close(create_file(job.path, job.node->size));
+    if (!job.unchanged && job.node->content.size() != 1) close(create_file(job.path, job.node->size));
   });
   std::mutex warn_mu;
   std::vector<char> special_ok(specials.size(), 0);
@@ -397,6 +450,11 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
   std::vector<BlobTask> tasks;
   for (size_t f = 0; f < files.size(); ++f) {
     const Node& n = *files[f]->node;
+    if (files[f]->unchanged) {
+      progress.files_done++;
+      progress.bytes_done += n.size;
+      continue;
+    }
     std::vector<uint32_t> sizes;
     std::vector<std::optional<repo::BlobLocation>> locs;
     for (const auto& id : n.content) {

@@ -21,10 +21,15 @@ struct RestoreOptions {
   // instead of <target>/var/lib/…; empty: the whole snapshot below the target.
   std::string subtree;
   unsigned threads = 0;               // 0: number of cores
+  // Files already at the target with exactly the snapshot's content (same size,
+  // same chunk ids when read and chunked again) are not rewritten; only their
+  // metadata is applied.
+  bool delta = false;
 };
 
 struct RestoreResult {
   uint64_t files = 0, dirs = 0, others = 0, bytes = 0;
+  uint64_t files_unchanged = 0, bytes_unchanged = 0;  // delta: content already right
   std::vector<std::string> integrity_errors;  // files not restored because data is corrupt
   std::vector<std::string> warnings;          // metadata that could not be applied
 };

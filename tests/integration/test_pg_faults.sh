@@ -82,8 +82,18 @@ note "restore into a non-empty directory without --delta, and with it"
 expect_exit 2 pgst pg restore --stanza main --pgdata "$R"
 expect_in "$WORK/err" "is not empty"
 echo junk >"$R/base/junk-file"
-pgst pg restore --stanza main --pgdata "$R" --delta --archive-mode off --target immediate --target-action promote --quiet
+VICTIM=$(cd "$R" && find base -type f -name '1259' | head -1)
+head -c 8192 /dev/urandom | dd of="$R/$VICTIM" bs=8192 count=1 conv=notrunc status=none
+pgst pg restore --stanza main --pgdata "$R" --delta --archive-mode off --target immediate --target-action promote >"$WORK/delta.out"
 [ ! -e "$R/base/junk-file" ] || fail "--delta left a file the backup does not have"
+python3 - "$WORK/delta.out" <<'P'
+import re, sys
+m = re.search(r"delta: (\d+) files .* not rewritten", open(sys.argv[1]).read())
+assert m and int(m.group(1)) > 100, open(sys.argv[1]).read()
+P
+R2D="$WORK/r-fresh"
+pgst pg restore --stanza main --pgdata "$R2D" --archive-mode off --target immediate --target-action promote --quiet
+cmp -s "$R/$VICTIM" "$R2D/$VICTIM" || fail "--delta did not rewrite a file whose content differs ($VICTIM)"
 
 note "target time before the first backup"
 expect_exit 15 pgst pg restore --stanza main --pgdata "$WORK/r2" --target-time "2001-01-01 00:00:00"

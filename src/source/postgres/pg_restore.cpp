@@ -261,6 +261,7 @@ PgRestoreResult run_pg_restore(repo::Repository& repo, const std::vector<repo::S
   ro.target = pgdata;
   ro.subtree = b.pgdata;
   ro.threads = options.threads;
+  ro.delta = options.delta;
   result.files = restore_snapshot(repo, b.snapshot, ro, progress);
   if (!result.files.integrity_errors.empty())
     throw Error(ExitCode::integrity, "restore of " + pgdata + " is incomplete: " + result.files.integrity_errors.front() +
