@@ -18,6 +18,7 @@ struct PgRestoreArgs {
   std::string target_time, target_lsn, target_xid, target_name, target, target_action = "pause",
       target_timeline, set, archive_mode = "preserve";
   bool delta = false;
+  std::vector<std::string> db_include;
 };
 
 pg::RecoveryTarget parse_target(const PgRestoreArgs& r) {
@@ -73,6 +74,7 @@ void register_pg_restore(CLI::App& group, GlobalOptions& g, int& exit_code) {
   cmd->add_option("--archive-mode", r->archive_mode, "preserve, or off: the restored server archives no WAL")
       ->check(CLI::IsMember({"preserve", "off"}))
       ->capture_default_str();
+  cmd->add_option("--db-include", r->db_include, "restore only this database (repeatable); others must be dropped after recovery");
   cmd->add_flag("--delta", r->delta, "restore into a non-empty data directory, removing what the backup lacks");
   cmd->callback([&g, &exit_code, a, r] {
     auto st = resolve_stanza(g, *a);
@@ -85,6 +87,7 @@ void register_pg_restore(CLI::App& group, GlobalOptions& g, int& exit_code) {
     opts.set = r->set;
     opts.delta = r->delta;
     opts.archive_off = r->archive_mode == "off";
+    opts.db_include = r->db_include;
     opts.threads = g.threads;
     opts.restore_command = wal_get_command(g, *a, st.name);
     auto repo = open_repository(g);
@@ -106,6 +109,7 @@ void register_pg_restore(CLI::App& group, GlobalOptions& g, int& exit_code) {
                           {"files_unchanged", res.files.files_unchanged},
                           {"bytes_unchanged", res.files.bytes_unchanged},
                           {"settings", res.settings},
+                          {"left_out", res.left_out},
                           {"start", res.start_hint}};
       std::printf("%s\n", j.dump().c_str());
     } else if (!g.quiet) {
@@ -120,6 +124,12 @@ void register_pg_restore(CLI::App& group, GlobalOptions& g, int& exit_code) {
       std::printf("recovery settings (postgresql.auto.conf, with recovery.signal):\n");
       for (const auto& s : res.settings) std::printf("  %s\n", s.c_str());
       std::printf("next: %s\n", res.start_hint.c_str());
+      if (!res.left_out.empty()) {
+        std::string list;
+        for (const auto& n : res.left_out) list += (list.empty() ? "" : ", ") + n;
+        std::printf("left out (files restored empty): %s — after recovery, DROP DATABASE each of them; they cannot be used\n",
+                    list.c_str());
+      }
     }
     for (const auto& w : res.files.warnings) std::fprintf(stderr, "strata: warning: %s\n", w.c_str());
     exit_code = 0;

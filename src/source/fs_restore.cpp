@@ -44,7 +44,8 @@ struct FileJob {
   std::atomic<bool> failed{false};
   std::atomic<uint32_t> blobs_left{0};
   bool metadata_done = false;  // applied through the descriptor after the last write
-  bool unchanged = false;      // delta: the file at the target already has this content
+  bool unchanged = false;      // its content needs no writing (delta match, or zeroed)
+  bool zeroed = false;         // zero_content_under: created as a hole of its size
 };
 
 // Delta restore: true when the regular file at `path` has exactly `node`'s
@@ -397,13 +398,25 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
     }
   }
   ThreadPool pool(options.threads ? options.threads : std::max(4u, 2 * ThreadPool::default_threads()));
+  if (!options.zero_content_under.empty()) {
+    for (auto& job : files) {
+      const std::string rel = job->path.substr(target.size());
+      for (const auto& dir : options.zero_content_under)
+        if (rel.compare(0, dir.size() + 1, dir + "/") == 0 && job->link_paths.empty()) {
+          close(create_file(job->path, job->node->size));  // a hole of the file's size
+          job->unchanged = job->zeroed = true;
+          result.files_zeroed++;
+          break;
+        }
+    }
+  }
   if (options.delta) {
     parallel_for(pool, files.size(), [&](size_t i) {
       FileJob& job = *files[i];
-      job.unchanged = job.link_paths.empty() && content_matches(repo, job.path, *job.node);
+      if (!job.zeroed) job.unchanged = job.link_paths.empty() && content_matches(repo, job.path, *job.node);
     });
     for (const auto& job : files)
-      if (job->unchanged) {
+      if (job->unchanged && !job->zeroed) {
         result.files_unchanged++;
         result.bytes_unchanged += job->node->size;
       }

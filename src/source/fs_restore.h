@@ -25,11 +25,16 @@ struct RestoreOptions {
   // same chunk ids when read and chunked again) are not rewritten; only their
   // metadata is applied.
   bool delta = false;
+  // Files below these directories (paths as they are restored, relative to the
+  // target, e.g. "/base/16384") get their size and metadata but no content:
+  // sparse, all zeros (a database left out of a PostgreSQL restore).
+  std::vector<std::string> zero_content_under;
 };
 
 struct RestoreResult {
   uint64_t files = 0, dirs = 0, others = 0, bytes = 0;
   uint64_t files_unchanged = 0, bytes_unchanged = 0;  // delta: content already right
+  uint64_t files_zeroed = 0;                          // zero_content_under
   std::vector<std::string> integrity_errors;  // files not restored because data is corrupt
   std::vector<std::string> warnings;          // metadata that could not be applied
 };

@@ -51,6 +51,7 @@ std::string PgBackup::to_source_json() const {
             {"backup_label", backup_label},
             {"tablespace_map", tablespace_map},
             {"from_standby", from_standby},
+            {"databases", databases},
             {"checksum_pages", checksum_pages},
             {"checksum_errors", checksum_errors}};
   return j.dump();
@@ -83,6 +84,7 @@ PgBackup PgBackup::from_snapshot(const repo::Snapshot& snap) {
     b.backup_label = j.at("backup_label").get<std::string>();
     b.tablespace_map = j.value("tablespace_map", "");
     b.from_standby = j.value("from_standby", false);
+    if (j.contains("databases")) b.databases = j["databases"].get<std::map<std::string, std::string>>();
     b.checksum_pages = j.value("checksum_pages", uint64_t{0});
     b.checksum_errors = j.value("checksum_errors", std::vector<std::string>{});
   } catch (const Error& e) {

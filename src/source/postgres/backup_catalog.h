@@ -5,6 +5,7 @@
 // backup (incr/diff parents, restore targets, info, expire) reads it from here.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct PgBackup {
   std::string backup_label;   // content of backup_label for the restored cluster
   std::string tablespace_map; // content of tablespace_map (empty without tablespaces)
   bool from_standby = false;
+  std::map<std::string, std::string> databases;  // oid -> name, when the backup started
   uint64_t checksum_pages = 0;      // pages whose checksum was validated
   std::vector<std::string> checksum_errors;  // "base/5/16384 block 3: checksum 0x.. expected 0x.."
 

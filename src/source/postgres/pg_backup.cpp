@@ -118,6 +118,7 @@ PgBackupResult run_pg_backup(repo::Repository& repo, const std::vector<repo::Sna
   b.pgdata = pgdata;
   b.from_standby = options.from_standby;
   b.label = "strata " + format_rfc3339(now_ns()) + " " + backup_type_name(b.type);
+  for (const auto& row : conn.query("SELECT oid::text, datname FROM pg_database")) b.databases[row[0]] = row[1];
 
   // The copy may begin only once the checkpoint of pg_backup_start is done; files
   // modified from a second before that on are never trusted from the prior backup.

@@ -262,6 +262,25 @@ PgRestoreResult run_pg_restore(repo::Repository& repo, const std::vector<repo::S
   ro.subtree = b.pgdata;
   ro.threads = options.threads;
   ro.delta = options.delta;
+  std::vector<std::string> left_out;
+  if (!options.db_include.empty()) {
+    if (b.databases.empty())
+      throw Error(ExitCode::usage, "backup " + b.snapshot.id.substr(0, 8) + " does not list its databases; --db-include needs a newer backup");
+    std::set<std::string> names;
+    for (const auto& [oid, name] : b.databases) names.insert(name);
+    for (const auto& want : options.db_include)
+      if (!names.count(want)) {
+        std::string all;
+        for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+        throw Error(ExitCode::not_found, "database " + want + " is not in backup " + b.snapshot.id.substr(0, 8) + " (it has " + all + ")");
+      }
+    for (const auto& [oid, name] : b.databases) {
+      const bool system = name == "template0" || name == "template1" || name == "postgres";
+      if (system || std::find(options.db_include.begin(), options.db_include.end(), name) != options.db_include.end()) continue;
+      ro.zero_content_under.push_back("/base/" + oid);
+      left_out.push_back(name);
+    }
+  }
   result.files = restore_snapshot(repo, b.snapshot, ro, progress);
   if (!result.files.integrity_errors.empty())
     throw Error(ExitCode::integrity, "restore of " + pgdata + " is incomplete: " + result.files.integrity_errors.front() +
@@ -305,6 +324,7 @@ PgRestoreResult run_pg_restore(repo::Repository& repo, const std::vector<repo::S
                   "SELECT pg_wal_replay_resume(); to open it for writes";
   else
     action_text = "it replays WAL up to the target and shuts down; remove recovery.signal only if you mean to open it";
+  result.left_out = left_out;
   result.start_hint = "start it as the owner of " + pgdata + " (uid " + std::to_string(owner.st_uid) +
                       "): pg_ctl -D " + pgdata + " -l LOGFILE start — " + action_text;
   return result;

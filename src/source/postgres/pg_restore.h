@@ -56,6 +56,10 @@ struct PgRestoreOptions {
   std::string set;                      // a backup's snapshot id (prefix); empty: chosen by target
   bool delta = false;                   // restore into a non-empty directory
   bool archive_off = false;             // the restored server archives no WAL (a copy, not the cluster)
+  // Restore only these databases (and the system ones); the files of every
+  // other database are restored as holes of their size, so that recovery
+  // runs, and those databases must be dropped afterwards.
+  std::vector<std::string> db_include;
   std::string restore_command;          // full command with %f and %p
   unsigned threads = 0;
 };
@@ -65,6 +69,7 @@ struct PgRestoreResult {
   RestoreResult files;
   std::vector<std::string> settings;  // the recovery settings written
   std::string start_hint;             // how to start the restored server
+  std::vector<std::string> left_out;  // --db-include: databases restored as empty files (drop them)
 };
 
 PgRestoreResult run_pg_restore(repo::Repository& repo, const std::vector<repo::Snapshot>& snaps,
