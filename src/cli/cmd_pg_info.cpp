@@ -9,12 +9,20 @@
 #include "common/time_util.h"
 #include "repo/record_store.h"
 #include "source/postgres/backup_catalog.h"
+#include "source/postgres/pg_connection.h"
 #include "source/postgres/pg_restore.h"
 #include "source/postgres/wal_archive.h"
 
 namespace strata::cli {
 
 namespace pg = source::postgres;
+
+namespace {
+uint32_t stanza_timeline_of(const std::string& segment) {
+  auto f = pg::parse_wal_file_name(segment);
+  return f ? f->timeline : 0;
+}
+}  // namespace
 
 void register_pg_info(CLI::App& group, GlobalOptions& g, int& exit_code) {
   auto a = std::make_shared<PgArgs>();
@@ -38,6 +46,29 @@ void register_pg_info(CLI::App& group, GlobalOptions& g, int& exit_code) {
       if (f.file.kind == pg::WalFileKind::segment) ++segments;
     }
     const double wal_age = window.latest_ns ? static_cast<double>(now - window.latest_ns) / 1e9 : -1;
+    // Archive lag against the live server, when it can be reached: WAL written
+    // but not yet in the repository (what would be lost with the server now).
+    nlohmann::json lag = nullptr;
+    std::string lag_text = "server not reached: archive lag unknown";
+    try {
+      pg::PgConnection conn(st.primary);
+      if (conn.value("SELECT pg_is_in_recovery()::text") == "false") {
+        auto row = conn.query("SELECT pg_current_wal_lsn()::text, pg_walfile_name(pg_current_wal_lsn())");
+        auto lsn = pg::parse_lsn(row[0][0]);
+        uint64_t archived_end = 0;
+        for (const auto& r : ranges)
+          if (r.timeline == stanza_timeline_of(row[0][1]))
+            archived_end = std::max(archived_end, (r.last_segno + 1) * stanza.wal_segment_size);
+        const uint64_t behind = lsn && *lsn > archived_end ? *lsn - archived_end : 0;
+        lag = {{"server_lsn", row[0][0]}, {"server_segment", row[0][1]}, {"bytes_not_archived", behind}};
+        lag_text = "server at " + row[0][0] + " (segment " + row[0][1] + "): " + format_bytes(behind) +
+                   " of WAL written but not archived yet";
+      } else {
+        lag_text = "the configured server is a standby: archive lag is measured on the primary";
+      }
+    } catch (const Error& e) {
+      lag_text = std::string("server not reached (") + e.what() + "): archive lag unknown";
+    }
     if (g.json) {
       nlohmann::json jb = nlohmann::json::array();
       for (const auto& b : backups)
@@ -69,7 +100,8 @@ void register_pg_info(CLI::App& group, GlobalOptions& g, int& exit_code) {
                           {"recoverable_window",
                            {{"earliest", window.earliest_ns ? format_rfc3339(window.earliest_ns) : ""},
                             {"latest", window.latest_ns ? format_rfc3339(window.latest_ns) : ""}}},
-                          {"newest_wal_age_seconds", wal_age}};
+                          {"newest_wal_age_seconds", wal_age},
+                          {"archive_lag", lag}};
       std::printf("%s\n", j.dump().c_str());
       exit_code = 0;
       return;
@@ -85,6 +117,7 @@ void register_pg_info(CLI::App& group, GlobalOptions& g, int& exit_code) {
                   pg::segment_file_name(r.timeline, r.last_segno, stanza.wal_segment_size).c_str());
     if (wal_age >= 0) std::printf("newest WAL archived %s ago (the RPO if the cluster were lost now)\n",
                                   format_duration(wal_age).c_str());
+    std::printf("archive lag: %s\n", lag_text.c_str());
     std::printf("recoverable window: %s\n", window.describe().c_str());
     std::printf("backups: %zu\n", backups.size());
     for (const auto& b : backups) {

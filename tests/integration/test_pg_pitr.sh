@@ -42,6 +42,7 @@ pg_wait_archived "$PPORT"
 pgst pg info --stanza main >"$WORK/info.out"
 cat "$WORK/info.out" >&2
 expect_in "$WORK/info.out" "recoverable window"
+expect_in "$WORK/info.out" "archive lag: server at"
 expect_in "$WORK/info.out" "incr"
 
 note "restore to the target second"
