@@ -191,7 +191,9 @@ bool take_prefetched(const SpoolDirs& spool, const std::string& name, const std:
   // Spooled segments before this one will not be asked for again.
   for (const auto& f : list_dir(spool.get())) {
     auto have = parse_wal_file_name(f);
-    if (have && wanted && have->kind == WalFileKind::segment && f < name) ::unlink((spool.get() + "/" + f).c_str());
+    if (have && wanted && wanted->kind == WalFileKind::segment && have->kind == WalFileKind::segment &&
+        have->timeline == wanted->timeline && f < name)
+      ::unlink((spool.get() + "/" + f).c_str());
   }
   const std::string src = spool.get() + "/" + name;
   if (!exists(src)) return false;
