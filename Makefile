@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 WERROR ?= ON
 
 # WERROR=ON (default) makes every warning an error, as in CI.
-.PHONY: all build deps run test test-fast test-slow fuzz bench clean
+.PHONY: all build deps run test test-fast test-slow fuzz bench bench-pg clean
 
 all: build
 
@@ -46,6 +46,11 @@ fuzz: deps $(FUZZ_DIR)/build.ninja
 bench: build
 	@bash scripts/install-deps.sh --bench
 	@bash bench/run.sh $(BUILD_DIR)/strata
+
+# Strata's PostgreSQL commands against pgBackRest on one pgbench cluster (docs/benchmarks.md).
+bench-pg: build
+	@bash scripts/install-deps.sh --bench-pg
+	@bash bench/pg/run.sh $(BUILD_DIR)/strata
 
 clean:
 	rm -rf $(BUILD_DIR) $(FUZZ_DIR)

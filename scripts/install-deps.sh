@@ -16,9 +16,15 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(python3 attr procps coreutils util-linux mount diffutils mawk
                postgresql-15 postgresql-client-15)
 BENCH_PACKAGES=(restic borgbackup time)
+# `make bench-pg` (bench/pg/run.sh): pgBackRest 2.45 races Strata on a PostgreSQL 15
+# cluster with a pgbench database (pgbench ships in postgresql-15).
+BENCH_PG_PACKAGES=(pgbackrest postgresql-15 postgresql-client-15 python3 procps coreutils util-linux time)
 
 want=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
-if [ "${1:-}" = "--bench" ]; then want+=("${BENCH_PACKAGES[@]}"); fi
+case "${1:-}" in
+  --bench) want+=("${BENCH_PACKAGES[@]}") ;;
+  --bench-pg) want+=("${BENCH_PG_PACKAGES[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
