@@ -7,6 +7,8 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <memory>
+#include <new>
 
 #include "common/error.h"
 
@@ -17,6 +19,7 @@ constexpr uint8_t kEnvelopeVersion = 1;
 constexpr uint8_t kCompressed = 1;
 constexpr size_t kMaxRecordPlaintext = size_t{2} << 30;
 constexpr char kRecordsDir[] = "records";
+constexpr size_t kParallelCompressMin = 4u << 20;
 
 Bytes aad_for(const std::string& name, const uint8_t* envelope4) {
   std::string label = "strata/v2/record/" + name;
@@ -50,11 +53,19 @@ std::string RecordStore::object_name(const std::string& name) {
 Bytes RecordStore::seal(const std::string& name, ByteView plaintext, int level) const {
   if (plaintext.size() > kMaxRecordPlaintext)
     throw Error(ExitCode::usage, "record " + name + " is too large (" + std::to_string(plaintext.size()) + " bytes)");
-  Bytes compressed(ZSTD_compressBound(plaintext.size()));
-  size_t n = ZSTD_compress(compressed.data(), compressed.size(), plaintext.data(), plaintext.size(), level);
+  // Unzeroed: the compressor overwrites what it uses (a WAL segment is 16 MiB).
+  RawBytes compressed(ZSTD_compressBound(plaintext.size()));
+  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  if (!cctx) throw std::bad_alloc();
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level);
+  // Large records (WAL segments) compress on two threads: archive_command is
+  // one process per segment, and the other core is otherwise idle meanwhile.
+  if (plaintext.size() >= kParallelCompressMin) ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_nbWorkers, 2);
+  size_t n = ZSTD_compress2(cctx.get(), compressed.data(), compressed.size(), plaintext.data(), plaintext.size());
   const bool use = !ZSTD_isError(n) && n < plaintext.size();
-  Bytes out{kEnvelopeVersion, 0, static_cast<uint8_t>(use ? kCompressed : 0), 0};
+  Bytes out;
   out.reserve(4 + (use ? n : plaintext.size()) + crypto::kSealOverhead);
+  out.assign({kEnvelopeVersion, 0, static_cast<uint8_t>(use ? kCompressed : 0), 0});
   Bytes aad = aad_for(name, out.data());
   repo_.aead().seal_append(use ? ByteView(compressed.data(), n) : plaintext, aad, out);
   return out;

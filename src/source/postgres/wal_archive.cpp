@@ -2,6 +2,8 @@
 #include "source/postgres/wal_archive.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,31 +21,48 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-Bytes read_whole_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    if (err == EACCES)
-      throw Error(ExitCode::io, "cannot read " + path + ": Permission denied (strata runs as uid " +
-                                    std::to_string(getuid()) + " and must be able to read the WAL it archives)");
-    throw io_error("cannot read " + path, err);
-  }
-  Bytes out;
-  uint8_t buf[1 << 16];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
+// A WAL file mapped read-only (no copy out of the page cache; a segment is
+// 16 MiB and archive_command runs once per segment).
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      int err = errno;
+      if (err == EACCES)
+        throw Error(ExitCode::io, "cannot read " + path + ": Permission denied (strata runs as uid " +
+                                      std::to_string(getuid()) + " and must be able to read the WAL it archives)");
+      throw io_error("cannot read " + path, err);
+    }
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
       int err = errno;
       ::close(fd);
-      throw io_error("reading " + path, err);
+      throw io_error("cannot read " + path, err);
     }
-    if (n == 0) break;
-    out.insert(out.end(), buf, buf + n);
+    size_ = static_cast<size_t>(st.st_size);
+    if (size_ > 0) {
+      void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      if (p == MAP_FAILED) {
+        int err = errno;
+        ::close(fd);
+        throw io_error("reading " + path, err);
+      }
+      data_ = static_cast<const uint8_t*>(p);
+    }
+    ::close(fd);
   }
-  ::close(fd);
-  return out;
-}
+  ~MappedFile() {
+    if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ByteView view() const { return ByteView(data_, size_); }
+
+ private:
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
 
 // A history file is lines "<parent tli>\t<switch LSN>\t<reason>" (and comments).
 std::string check_history(ByteView data) {
@@ -72,7 +91,10 @@ std::string WalArchive::record_name(const WalFileName& f) const {
   return prefix_ + "/" + f.name.substr(0, 16) + "/" + f.name;
 }
 
-bool WalArchive::push(const std::string& path) { return push_bytes(base_name(path), read_whole_file(path)); }
+bool WalArchive::push(const std::string& path) {
+  MappedFile file(path);
+  return push_bytes(base_name(path), file.view());
+}
 
 bool WalArchive::push_bytes(const std::string& name, ByteView data) {
   auto file = parse_wal_file_name(name);
