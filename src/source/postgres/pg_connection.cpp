@@ -3,6 +3,8 @@
 
 #include <libpq-fe.h>
 
+#include "source/postgres/libpq_loader.h"
+
 #include "common/error.h"
 
 namespace strata::source::postgres {
@@ -41,37 +43,39 @@ PgConnection::PgConnection(const ConnectionSettings& s) : where_(s.describe()) {
   add("application_name", kApplication);
   keys.push_back(nullptr);
   values.push_back(nullptr);
-  conn_ = PQconnectdbParams(keys.data(), values.data(), 0);
-  if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
-    std::string msg = conn_ ? trimmed(PQerrorMessage(conn_)) : "out of memory";
-    if (conn_) PQfinish(conn_);
+  const LibPq& pq = libpq();
+  conn_ = pq.connectdb_params(keys.data(), values.data(), 0);
+  if (!conn_ || pq.status(conn_) != CONNECTION_OK) {
+    std::string msg = conn_ ? trimmed(pq.error_message(conn_)) : "out of memory";
+    if (conn_) pq.finish(conn_);
     conn_ = nullptr;
     throw Error(ExitCode::source, "cannot connect to " + where_ + ": " + msg);
   }
 }
 
 PgConnection::~PgConnection() {
-  if (conn_) PQfinish(conn_);
+  if (conn_) libpq().finish(conn_);
 }
 
 std::vector<Row> PgConnection::query(const std::string& sql, const std::vector<std::string>& params) {
   std::vector<const char*> p;
   for (const auto& v : params) p.push_back(v.c_str());
-  PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(p.size()), nullptr, p.data(), nullptr,
-                             nullptr, 0);
-  std::unique_ptr<PGresult, void (*)(PGresult*)> guard(r, PQclear);
-  const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  const LibPq& pq = libpq();
+  PGresult* r = pq.exec_params(conn_, sql.c_str(), static_cast<int>(p.size()), nullptr, p.data(), nullptr,
+                               nullptr, 0);
+  std::unique_ptr<PGresult, void (*)(PGresult*)> guard(r, pq.clear);
+  const ExecStatusType st = r ? pq.result_status(r) : PGRES_FATAL_ERROR;
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-    std::string msg = r ? trimmed(PQresultErrorMessage(r)) : trimmed(PQerrorMessage(conn_));
-    if (msg.empty()) msg = trimmed(PQerrorMessage(conn_));
+    std::string msg = r ? trimmed(pq.result_error_message(r)) : trimmed(pq.error_message(conn_));
+    if (msg.empty()) msg = trimmed(pq.error_message(conn_));
     throw Error(ExitCode::source, where_ + ": " + msg + " (running: " + sql.substr(0, 80) + ")");
   }
   std::vector<Row> rows;
-  const int n = PQntuples(r), f = PQnfields(r);
+  const int n = pq.ntuples(r), f = pq.nfields(r);
   rows.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     Row row;
-    for (int j = 0; j < f; ++j) row.emplace_back(PQgetisnull(r, i, j) ? "" : PQgetvalue(r, i, j));
+    for (int j = 0; j < f; ++j) row.emplace_back(pq.getisnull(r, i, j) ? "" : pq.getvalue(r, i, j));
     rows.push_back(std::move(row));
   }
   return rows;
@@ -84,6 +88,6 @@ std::string PgConnection::value(const std::string& sql, const std::vector<std::s
   return rows[0][0];
 }
 
-int PgConnection::server_version_num() const { return PQserverVersion(conn_); }
+int PgConnection::server_version_num() const { return libpq().server_version(conn_); }
 
 }  // namespace strata::source::postgres
