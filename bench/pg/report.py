@@ -64,7 +64,7 @@ def fmt_time(s, row):
     if t is None:
         return "—"
     txt = f"{t:.2f} s"
-    if row == "wal-push" and nseg and t > 0:
+    if row.startswith("wal-push") and nseg and t > 0:
         txt = f"{nseg / t:.1f} seg/s ({t:.2f} s)"
     if s["failed_rc"]:
         txt += " (some runs failed)"
@@ -85,6 +85,7 @@ rows = [
              f"-c {params.split('clients=')[1].split()[0]}"),
     ("restore", "restore of the latest backup (files only, no recovery)"),
     ("wal-push", f"wal-push of {nseg} segments, one process each"),
+    ("wal-push-async", f"wal-push --async of {nseg} segments (spool, background pusher)"),
 ]
 result = {"params": params, "facts": facts, "rows": {}}
 lines = ["| row | Strata | pgBackRest | pgBackRest / Strata |", "|---|---|---|---|"]

@@ -317,7 +317,22 @@ cat >"$WORK/bin/push-pgbackrest" <<EOF
 #!/bin/sh
 exec "$PGBACKREST" --config="\$WALCFG" --stanza=walbench archive-push "\$1"
 EOF
-chmod 755 "$WORK/bin/push-strata" "$WORK/bin/push-pgbackrest"
+# Asynchronous archiving: both tools read the server's archive_status/*.ready
+# files and push several segments at once from a background process. The
+# segments sit in a pg_wal directory with .ready files, as the server leaves
+# them; each call is one process, in order, renaming .ready to .done on
+# success as the archiver does.
+cat >"$WORK/bin/push-strata-async" <<EOF
+#!/bin/sh
+exec "$PG_STRATA" pg wal-push --config "\$WALCFG" --stanza walbench --async --spool "\$SPOOL" "\$1"
+EOF
+cat >"$WORK/bin/push-pgbackrest-async" <<EOF
+#!/bin/sh
+exec "$PGBACKREST" --config="\$WALCFG" --stanza=walbench --pg1-path="\${1%/pg_wal/*}" --archive-async --spool-path="\$SPOOL" --process-max=2 archive-push "\$1"
+EOF
+# shellcheck disable=SC2016  # expanded by the inner sh
+ASYNC_LOOP='bin=$1; wal=$2; shift 2; for n in "$@"; do "$bin" "$wal/$n" || exit 1; mv "$wal/archive_status/$n.ready" "$wal/archive_status/$n.done"; done'
+chmod 755 "$WORK/bin/push-strata" "$WORK/bin/push-pgbackrest" "$WORK/bin/push-strata-async" "$WORK/bin/push-pgbackrest-async"
 for j in $(seq 1 "$WAL_RUNS"); do
   s=$WORK/ws$j; b=$WORK/wb$j; mkdir -p "$s" "$b/repo" "$b/log" "$b/lock" "$b/spool"
   sed "s#^repository: .*#repository: $s/repo#; s#^key_file: .*#key_file: $s/key#; s#^    main:#    walbench:#" \
@@ -337,6 +352,33 @@ for j in $(seq 1 "$WAL_RUNS"); do
   done
   fact "wal_repo_strata_$j" "$(du -sb "$s/repo/records/pg/walbench/wal" 2>/dev/null | cut -f1 || echo 0)"
   fact "wal_repo_pgbackrest_$j" "$(du -sb "$b/repo/archive/walbench" 2>/dev/null | cut -f1 || echo 0)"
+  rm -rf "$s/repo" "$b/repo"
+  # The same segments again, into fresh repositories, through each tool's
+  # asynchronous archiving.
+  for tool in "${order[@]}"; do
+    wal=$WORK/aw$j-$tool/pg_wal; mkdir -p "$wal/archive_status"
+    for n in "${SEGS[@]}"; do ln "$WORK/stage/$n" "$wal/$n"; : >"$wal/archive_status/$n.ready"; done
+    # pgBackRest reads the cluster's pg_control next to pg_wal.
+    mkdir -p "$WORK/aw$j-$tool/global"; cp "$PGDATA/global/pg_control" "$WORK/aw$j-$tool/global/"
+    spool=$WORK/spool$j-$tool; mkdir -p "$spool"
+    if [ "$tool" = strata ]; then
+      rm -rf "${s:?}/repo" "${s:?}/key"
+      [ "$(id -u)" = 0 ] && chown -R postgres: "$s"
+      (cd / && "${ASPG[@]}" "$PG_STRATA" init --repo "$s/repo" --generate-key-file "$s/key" --quiet \
+        && "${ASPG[@]}" "$PG_STRATA" pg stanza-create --config "$s/strata.yaml" --stanza walbench --quiet) >>"$LOG" 2>&1 \
+        || die "async wal-push set-up failed (strata)"
+      cfg=$s/strata.yaml
+    else
+      mkdir -p "$b/repo"
+      [ "$(id -u)" = 0 ] && chown -R postgres: "$b"
+      (cd / && "${ASPG[@]}" "$PGBACKREST" --config="$b/pgbackrest.conf" --stanza=walbench stanza-create) >>"$LOG" 2>&1 \
+        || die "async wal-push set-up failed (pgbackrest)"
+      cfg=$b/pgbackrest.conf
+    fi
+    [ "$(id -u)" = 0 ] && chown -R postgres: "$WORK/aw$j-$tool" "$spool"
+    note "wal-push --async run $j: $tool, ${#SEGS[@]} segments"
+    timed wal-push-async "$j" "$tool" env WALCFG="$cfg" SPOOL="$spool" sh -c "$ASYNC_LOOP" push "$WORK/bin/push-$tool-async" "$wal" "${SEGS[@]}"
+  done
   rm -rf "$s/repo" "$b/repo"
 done
 
