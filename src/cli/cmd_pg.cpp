@@ -87,9 +87,7 @@ void register_wal_push(CLI::App& group, GlobalOptions& g, int& exit_code) {
         exit_code = 0;
         return;
       }
-      auto repo = open_repository(g);
-      repo::RecordStore records(*repo);
-      pg::StanzaRecord stanza = pg::load_stanza(records, st.name, repo->backend().location());
+      auto [repo, stanza] = open_stanza(g, st.name);
       pg::WalArchive archive(*repo, stanza, st.wal_compression_level);
       bool stored = archive.push(*path);
       if (!g.quiet && g.json)
@@ -116,18 +114,16 @@ void register_wal_push_worker(CLI::App& group, GlobalOptions& g, int& exit_code)
   cmd->callback([&g, &exit_code, a, pg_wal, parallel, for_name] {
     a->async = true;
     auto st = resolve_stanza(g, *a);
-    std::unique_ptr<repo::Repository> repo;
-    pg::StanzaRecord stanza;
+    OpenedStanza opened;
     try {
-      repo = open_repository(g);
-      repo::RecordStore records(*repo);
-      stanza = pg::load_stanza(records, st.name, repo->backend().location());
+      opened = open_stanza(g, st.name);
     } catch (const Error& e) {
       // Tell the waiting wal-push why, instead of letting it time out.
       pg::report_async_push_failure(pg::SpoolDirs{st.spool}, *for_name, e);
       throw;
     }
-    pg::run_async_pusher(*repo, stanza, st.wal_compression_level, pg::SpoolDirs{st.spool}, *pg_wal, *parallel);
+    pg::run_async_pusher(*opened.repo, opened.stanza, st.wal_compression_level, pg::SpoolDirs{st.spool}, *pg_wal,
+                         *parallel);
     exit_code = 0;
   });
 }
@@ -181,9 +177,7 @@ void register_wal_get(CLI::App& group, GlobalOptions& g, int& exit_code) {
           return;
         }
       }
-      auto repo = open_repository(g);
-      repo::RecordStore records(*repo);
-      pg::StanzaRecord stanza = pg::load_stanza(records, st.name, repo->backend().location());
+      auto [repo, stanza] = open_stanza(g, st.name);
       pg::WalArchive archive(*repo, stanza);
       auto data = archive.get(*name);
       if (!data)
@@ -208,9 +202,7 @@ void register_wal_get_worker(CLI::App& group, GlobalOptions& g, int& exit_code) 
   cmd->callback([&g, &exit_code, a, ahead] {
     a->async = true;
     auto st = resolve_stanza(g, *a);
-    auto repo = open_repository(g);
-    repo::RecordStore records(*repo);
-    pg::StanzaRecord stanza = pg::load_stanza(records, st.name, repo->backend().location());
+    auto [repo, stanza] = open_stanza(g, st.name);
     pg::run_async_fetcher(*repo, stanza, pg::SpoolDirs{st.spool}, *ahead);
     exit_code = 0;
   });

@@ -7,7 +7,6 @@
 #include "cli/pg_context.h"
 #include "common/error.h"
 #include "common/time_util.h"
-#include "repo/record_store.h"
 #include "source/postgres/backup_catalog.h"
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/pg_restore.h"
@@ -30,9 +29,7 @@ void register_pg_info(CLI::App& group, GlobalOptions& g, int& exit_code) {
   add_pg_options(*cmd, *a);
   cmd->callback([&g, &exit_code, a] {
     auto st = resolve_stanza(g, *a);
-    auto repo = open_repository(g);
-    repo::RecordStore records(*repo);
-    pg::StanzaRecord stanza = pg::load_stanza(records, st.name, repo->backend().location());
+    auto [repo, stanza] = open_stanza(g, st.name);
     auto snaps = load_snapshots_or_warn(*repo);
     auto backups = pg::list_backups(snaps, st.name);
     pg::WalArchive archive(*repo, stanza);

@@ -9,7 +9,6 @@
 #include "common/time_util.h"
 #include "repo/lock.h"
 #include "repo/pruner.h"
-#include "repo/record_store.h"
 #include "source/postgres/expire.h"
 #include "source/postgres/verify.h"
 
@@ -43,9 +42,7 @@ void register_pg_expire(CLI::App& group, GlobalOptions& g, int& exit_code) {
       if (!ns || *ns <= 0) throw Error(ExitCode::usage, "--pitr-window '" + window + "' is not a duration like 30d or 12h");
       policy.pitr_window_ns = *ns;
     }
-    auto repo = open_repository(g);
-    repo::RecordStore records(*repo);
-    pg::StanzaRecord stanza = pg::load_stanza(records, st.name, repo->backend().location());
+    auto [repo, stanza] = open_stanza(g, st.name);
     auto lock = repo::RepoLock::acquire(*repo, !e->dry_run, "pg expire");
     auto snaps = load_snapshots_or_warn(*repo);
     auto backups = pg::list_backups(snaps, st.name);
@@ -108,9 +105,7 @@ void register_pg_verify(CLI::App& group, GlobalOptions& g, int& exit_code) {
   cmd->add_flag("--read-data", *read_data, "also read and authenticate every data blob of every backup");
   cmd->callback([&g, &exit_code, a, read_data] {
     auto st = resolve_stanza(g, *a);
-    auto repo = open_repository(g);
-    repo::RecordStore records(*repo);
-    pg::StanzaRecord stanza = pg::load_stanza(records, st.name, repo->backend().location());
+    auto [repo, stanza] = open_stanza(g, st.name);
     auto lock = repo::RepoLock::acquire(*repo, false, "pg verify");
     repo->load_index();
     auto snaps = load_snapshots_or_warn(*repo);

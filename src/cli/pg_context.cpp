@@ -10,6 +10,7 @@
 
 #include "cli/config_file.h"
 #include "common/error.h"
+#include "repo/record_store.h"
 
 namespace strata::cli {
 
@@ -85,6 +86,14 @@ source::postgres::StanzaSettings resolve_stanza(GlobalOptions& g, PgArgs& a) {
     throw Error(ExitCode::usage, "asynchronous archiving needs a spool directory: --spool DIR (or spool: in strata.yaml)");
   // libpq's own PGHOST/PGPORT/PGUSER apply when nothing else is set.
   return st;
+}
+
+OpenedStanza open_stanza(const GlobalOptions& g, const std::string& stanza) {
+  OpenedStanza out;
+  out.repo = open_repository(g);
+  repo::RecordStore records(*out.repo);
+  out.stanza = source::postgres::load_stanza(records, stanza, out.repo->backend().location());
+  return out;
 }
 
 std::string wal_get_command(const GlobalOptions& g, const PgArgs& a, const std::string& stanza) {

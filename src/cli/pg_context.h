@@ -3,6 +3,7 @@
 // variables and strata.yaml (in that order of precedence), and the command line
 // that PostgreSQL's restore_command must run to reach the same repository.
 #pragma once
+#include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -29,6 +30,14 @@ void add_pg_options(CLI::App& cmd, PgArgs& a);
 // Resolves the stanza settings and fills the repository/secret of `g` from the
 // config file where flags and environment left them empty.
 source::postgres::StanzaSettings resolve_stanza(GlobalOptions& g, PgArgs& a);
+
+// The repository and the stanza's record in it (Error(not_found) telling how to
+// create the stanza when it is missing).
+struct OpenedStanza {
+  std::unique_ptr<repo::Repository> repo;
+  source::postgres::StanzaRecord stanza;
+};
+OpenedStanza open_stanza(const GlobalOptions& g, const std::string& stanza);
 
 // "'/usr/bin/strata' pg wal-get --stanza main --repo '/srv/r' --password-file '/etc/p' %f \"%p\"":
 // the restore_command of a cluster restored from this repository. Error(usage)
