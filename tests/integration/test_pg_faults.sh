@@ -24,6 +24,21 @@ note "wal-push of a different segment under an archived name"
 pgst pg wal-get --stanza main "$SEG" "$WORK/seg.orig"
 mkdir -p "$WORK/same"; cp "$WORK/seg.orig" "$WORK/same/$SEG"; chmod -R a+rX "$WORK/same"
 pgst pg wal-push --stanza main "$WORK/same/$SEG" || fail "pushing the identical segment again must succeed"
+note "archive_command with nothing but the environment (no config file)"
+aspg env STRATA_REPOSITORY="$WORK/repo" STRATA_KEY_FILE="$WORK/key" STRATA_STANZA=main \
+  "$PG_STRATA" pg wal-push "$WORK/same/$SEG" || fail "wal-push configured by the environment alone failed"
+note "the server's user cannot write the repository"
+SEGDIR=$(dirname "$(find "$WORK/repo/records/pg/main/wal" -name "$SEG")")
+chmod 555 "$SEGDIR"
+psql_at "$PPORT" -c "insert into t values (0, 'x')"
+NEXT=$(psql_at "$PPORT" -c "select pg_walfile_name(pg_current_wal_lsn())")
+# The segment the server is writing now: same directory, never archived yet.
+[ -e "$PRIMARY/pg_wal/$NEXT" ] || { ls "$PRIMARY/pg_wal" >&2; fail "expected the current segment $NEXT in pg_wal"; }
+cp "$PRIMARY/pg_wal/$NEXT" "$WORK/same/$NEXT"; chmod 644 "$WORK/same/$NEXT"
+expect_exit 14 pgst pg wal-push --stanza main "$WORK/same/$NEXT"
+expect_in "$WORK/err" "Permission denied"
+expect_in "$WORK/err" "must be able to read the password file and read and write the repository"
+chmod 700 "$SEGDIR"
 mkdir -p "$WORK/other"; cp "$WORK/seg.orig" "$WORK/other/$SEG"
 printf 'X' | dd of="$WORK/other/$SEG" bs=1 seek=100000 conv=notrunc status=none
 chmod -R a+rX "$WORK/other"
