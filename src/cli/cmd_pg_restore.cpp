@@ -18,7 +18,7 @@ struct PgRestoreArgs {
   std::string target_time, target_lsn, target_xid, target_name, target, target_action = "pause",
       target_timeline, set, archive_mode = "preserve";
   bool delta = false;
-  std::vector<std::string> db_include;
+  std::vector<std::string> db_include, tablespace_map;
 };
 
 pg::RecoveryTarget parse_target(const PgRestoreArgs& r) {
@@ -75,6 +75,7 @@ void register_pg_restore(CLI::App& group, GlobalOptions& g, int& exit_code) {
       ->check(CLI::IsMember({"preserve", "off"}))
       ->capture_default_str();
   cmd->add_option("--db-include", r->db_include, "restore only this database (repeatable); others must be dropped after recovery");
+  cmd->add_option("--tablespace-map", r->tablespace_map, "restore a tablespace elsewhere: OID=DIR or NAME=DIR (repeatable)");
   cmd->add_flag("--delta", r->delta, "restore into a non-empty data directory, removing what the backup lacks");
   cmd->callback([&g, &exit_code, a, r] {
     auto st = resolve_stanza(g, *a);
@@ -88,6 +89,12 @@ void register_pg_restore(CLI::App& group, GlobalOptions& g, int& exit_code) {
     opts.delta = r->delta;
     opts.archive_off = r->archive_mode == "off";
     opts.db_include = r->db_include;
+    for (const auto& m : r->tablespace_map) {
+      size_t eq = m.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
+        throw Error(ExitCode::usage, "--tablespace-map '" + m + "' is not OID=DIR or NAME=DIR");
+      opts.tablespace_map[m.substr(0, eq)] = m.substr(eq + 1);
+    }
     opts.threads = g.threads;
     opts.restore_command = wal_get_command(g, *a, st.name);
     auto repo = open_repository(g);

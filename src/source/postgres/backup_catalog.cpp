@@ -30,6 +30,8 @@ BackupType parse_backup_type(const std::string& s) {
 std::string backup_dataset(const std::string& stanza) { return "pg/" + stanza; }
 
 std::string PgBackup::to_source_json() const {
+  json spaces = json::object();
+  for (const auto& [oid, t] : tablespaces) spaces[oid] = {{"name", t.name}, {"location", t.location}};
   json j = {{"kind", "postgres"},
             {"version", 1},
             {"stanza", stanza},
@@ -52,6 +54,7 @@ std::string PgBackup::to_source_json() const {
             {"tablespace_map", tablespace_map},
             {"from_standby", from_standby},
             {"databases", databases},
+            {"tablespaces", spaces},
             {"checksum_pages", checksum_pages},
             {"checksum_errors", checksum_errors}};
   return j.dump();
@@ -85,6 +88,9 @@ PgBackup PgBackup::from_snapshot(const repo::Snapshot& snap) {
     b.tablespace_map = j.value("tablespace_map", "");
     b.from_standby = j.value("from_standby", false);
     if (j.contains("databases")) b.databases = j["databases"].get<std::map<std::string, std::string>>();
+    if (j.contains("tablespaces"))
+      for (const auto& [oid, t] : j["tablespaces"].items())
+        b.tablespaces[oid] = {t.at("name").get<std::string>(), t.at("location").get<std::string>()};
     b.checksum_pages = j.value("checksum_pages", uint64_t{0});
     b.checksum_errors = j.value("checksum_errors", std::vector<std::string>{});
   } catch (const Error& e) {

@@ -35,6 +35,12 @@ struct PgBackup {
   std::string tablespace_map; // content of tablespace_map (empty without tablespaces)
   bool from_standby = false;
   std::map<std::string, std::string> databases;  // oid -> name, when the backup started
+  // Tablespaces outside the data directory: oid -> {name, location}; their
+  // directories are paths of the snapshot next to the data directory.
+  struct Tablespace {
+    std::string name, location;
+  };
+  std::map<std::string, Tablespace> tablespaces;
   uint64_t checksum_pages = 0;      // pages whose checksum was validated
   std::vector<std::string> checksum_errors;  // "base/5/16384 block 3: checksum 0x.. expected 0x.."
 

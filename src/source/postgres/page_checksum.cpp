@@ -180,12 +180,20 @@ class PageChecksumInspector::Observer : public FileObserver {
   std::vector<std::string> errors_;
 };
 
-PageChecksumInspector::PageChecksumInspector(std::string pgdata, Lsn backup_start)
-    : pgdata_(std::move(pgdata)), start_(backup_start) {}
+PageChecksumInspector::PageChecksumInspector(std::string pgdata, Lsn backup_start,
+                                             std::vector<std::pair<std::string, std::string>> tablespaces)
+    : pgdata_(std::move(pgdata)), start_(backup_start), tablespaces_(std::move(tablespaces)) {}
 
 std::unique_ptr<FileObserver> PageChecksumInspector::observe(const std::string& path, int fd) {
-  if (path.size() <= pgdata_.size() + 1 || path.compare(0, pgdata_.size() + 1, pgdata_ + "/") != 0) return nullptr;
-  const std::string rel = path.substr(pgdata_.size() + 1);
+  std::string rel;
+  if (path.size() > pgdata_.size() + 1 && path.compare(0, pgdata_.size() + 1, pgdata_ + "/") == 0) {
+    rel = path.substr(pgdata_.size() + 1);
+  } else {
+    for (const auto& [root, inside] : tablespaces_)
+      if (path.size() > root.size() + 1 && path.compare(0, root.size() + 1, root + "/") == 0)
+        rel = inside + path.substr(root.size());
+    if (rel.empty()) return nullptr;
+  }
   const int64_t first = first_block(rel);
   if (first < 0) return nullptr;
   return std::make_unique<Observer>(*this, rel, fd, static_cast<uint32_t>(first));

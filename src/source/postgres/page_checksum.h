@@ -31,7 +31,10 @@ uint16_t page_checksum(const uint8_t* page, uint32_t block);
 // server was writing at that moment).
 class PageChecksumInspector : public ContentInspector {
  public:
-  PageChecksumInspector(std::string pgdata, Lsn backup_start);
+  // `tablespaces`: directories outside the data directory and the name they
+  // have inside it ("/srv/ts1" -> "pg_tblspc/16390").
+  PageChecksumInspector(std::string pgdata, Lsn backup_start,
+                        std::vector<std::pair<std::string, std::string>> tablespaces = {});
   std::unique_ptr<FileObserver> observe(const std::string& path, int fd) override;
 
   uint64_t pages_checked() const;
@@ -47,6 +50,7 @@ class PageChecksumInspector : public ContentInspector {
   void add(uint64_t checked, std::vector<std::string>&& errors);
   std::string pgdata_;
   Lsn start_;
+  std::vector<std::pair<std::string, std::string>> tablespaces_;
   mutable std::mutex mu_;
   uint64_t checked_ = 0;
   std::vector<std::string> errors_;

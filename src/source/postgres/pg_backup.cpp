@@ -119,6 +119,9 @@ PgBackupResult run_pg_backup(repo::Repository& repo, const std::vector<repo::Sna
   b.from_standby = options.from_standby;
   b.label = "strata " + format_rfc3339(now_ns()) + " " + backup_type_name(b.type);
   for (const auto& row : conn.query("SELECT oid::text, datname FROM pg_database")) b.databases[row[0]] = row[1];
+  for (const auto& row : conn.query("SELECT oid::text, spcname, pg_tablespace_location(oid) FROM pg_tablespace "
+                                    "WHERE pg_tablespace_location(oid) <> ''"))
+    b.tablespaces[row[0]] = {row[1], real_path(row[2])};
 
   // The copy may begin only once the checkpoint of pg_backup_start is done; files
   // modified from a second before that on are never trusted from the prior backup.
@@ -131,10 +134,13 @@ PgBackupResult run_pg_backup(repo::Repository& repo, const std::vector<repo::Sna
 
   WalArchive archive(repo, stanza, st.wal_compression_level);
   const bool checksums = conn.value("SELECT current_setting('data_checksums')") == "on";
-  PageChecksumInspector inspector(pgdata, b.start_lsn);
+  std::vector<std::pair<std::string, std::string>> tablespace_roots;  // location -> "pg_tblspc/<oid>"
+  for (const auto& [oid, t] : b.tablespaces) tablespace_roots.emplace_back(t.location, "pg_tblspc/" + oid);
+  PageChecksumInspector inspector(pgdata, b.start_lsn, tablespace_roots);
   BackupOptions fs;
   if (checksums) fs.inspector = &inspector;
   fs.paths = {pgdata};
+  for (const auto& [oid, t] : b.tablespaces) fs.paths.push_back(t.location);
   fs.excludes = pgdata_excludes(pgdata);
   fs.force = b.type == BackupType::full;
   fs.parent = prior ? &prior->snapshot : nullptr;

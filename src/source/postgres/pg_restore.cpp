@@ -250,6 +250,26 @@ PgRestoreResult run_pg_restore(repo::Repository& repo, const std::vector<repo::S
                                          b.stop_wal + " to become consistent, but " + missing.front() +
                                          " is not in the repository");
 
+  // Tablespaces: where each goes, checked before anything is written.
+  std::vector<std::pair<const PgBackup::Tablespace*, std::string>> spaces;  // -> destination
+  std::string tablespace_map;
+  for (const auto& [key, dir] : options.tablespace_map) {
+    bool known = false;
+    for (const auto& [oid, t] : b.tablespaces) known = known || key == oid || key == t.name;
+    if (!known) throw Error(ExitCode::not_found, "backup " + b.snapshot.id.substr(0, 8) + " has no tablespace " + key);
+  }
+  for (const auto& [oid, t] : b.tablespaces) {
+    std::string dest = options.tablespaces_under.empty() ? t.location : options.tablespaces_under + "/" + oid;
+    if (auto it = options.tablespace_map.find(oid); it != options.tablespace_map.end()) dest = it->second;
+    if (auto it = options.tablespace_map.find(t.name); it != options.tablespace_map.end()) dest = it->second;
+    dest = fs::absolute(dest).lexically_normal().string();
+    if (!options.delta && !directory_is_empty(dest))
+      throw Error(ExitCode::usage, "tablespace " + t.name + " (oid " + oid + "): " + dest +
+                                       " is not empty; give --tablespace-map " + t.name + "=DIR, empty it, or add --delta");
+    spaces.emplace_back(&t, dest);
+    tablespace_map += oid + " " + dest + "\n";
+  }
+
   std::error_code ec;
   fs::create_directories(pgdata, ec);
   if (ec) throw io_error("creating " + pgdata, ec.value());
@@ -288,11 +308,26 @@ PgRestoreResult run_pg_restore(repo::Repository& repo, const std::vector<repo::S
                                               ? " (and " + std::to_string(result.files.integrity_errors.size() - 1) + " more)"
                                               : "") + "; do not start this cluster");
 
+  for (const auto& [t, dest] : spaces) {
+    RestoreOptions to;
+    to.target = dest;
+    to.subtree = t->location;
+    to.threads = options.threads;
+    to.delta = options.delta;
+    auto r = restore_snapshot(repo, b.snapshot, to, progress);
+    if (!r.integrity_errors.empty())
+      throw Error(ExitCode::integrity, "restore of tablespace " + t->name + " into " + dest + " is incomplete: " +
+                                           r.integrity_errors.front() + "; do not start this cluster");
+    result.files.files += r.files;
+    result.files.bytes += r.bytes;
+  }
   struct stat owner {};
   if (::stat(pgdata.c_str(), &owner) != 0) throw io_error("inspecting " + pgdata, errno);
   ::chmod(pgdata.c_str(), 0700);
   write_file_as(pgdata + "/backup_label", b.backup_label, owner);
-  if (!b.tablespace_map.empty()) write_file_as(pgdata + "/tablespace_map", b.tablespace_map, owner);
+  // Where the server recreates pg_tblspc/<oid> links at its first start.
+  if (!tablespace_map.empty()) write_file_as(pgdata + "/tablespace_map", tablespace_map, owner);
+  else if (!b.tablespace_map.empty()) write_file_as(pgdata + "/tablespace_map", b.tablespace_map, owner);
 
   auto& s = result.settings;
   s.push_back("restore_command = " + conf_quote(options.restore_command));

@@ -6,6 +6,7 @@
 // refused with the window in the message.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +61,12 @@ struct PgRestoreOptions {
   // other database are restored as holes of their size, so that recovery
   // runs, and those databases must be dropped afterwards.
   std::vector<std::string> db_include;
+  // Where tablespaces go, by oid or name ("16390" or "ts1" -> "/srv/new"); the
+  // others are restored to the location they had.
+  std::map<std::string, std::string> tablespace_map;
+  // When set, every tablespace not in tablespace_map goes to <dir>/<oid>
+  // (a scratch copy must never write where the live cluster's tablespaces are).
+  std::string tablespaces_under;
   std::string restore_command;          // full command with %f and %p
   unsigned threads = 0;
 };

@@ -720,6 +720,7 @@ RunAs restore_into(ScratchInstance& scratch, repo::Repository& repo, const std::
                    const TableRestoreOptions& options, ProgressCounters& progress, TableRestoreResult& result) {
   PgRestoreOptions ro = options.restore;
   ro.pgdata = scratch.pgdata();
+  ro.tablespaces_under = scratch.pgdata() + ".tablespaces";
   ro.archive_off = true;
   ro.target_action = "promote";
   ro.delta = false;
