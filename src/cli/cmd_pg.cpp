@@ -17,6 +17,7 @@
 
 #include "source/postgres/archive_check.h"
 #include "source/postgres/async_archive.h"
+#include "source/postgres/local_file.h"
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/stanza.h"
 #include "source/postgres/wal_archive.h"
@@ -128,29 +129,6 @@ void register_wal_push_worker(CLI::App& group, GlobalOptions& g, int& exit_code)
   });
 }
 
-void write_atomically(const std::string& dest, ByteView data) {
-  std::string tmp = dest + ".strata-tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw io_error("writing " + tmp, errno);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw io_error("writing " + tmp, err);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0 || ::rename(tmp.c_str(), dest.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw io_error("writing " + dest, err);
-  }
-}
-
 void register_wal_get(CLI::App& group, GlobalOptions& g, int& exit_code) {
   auto a = std::make_shared<PgArgs>();
   auto name = std::make_shared<std::string>();
@@ -182,7 +160,8 @@ void register_wal_get(CLI::App& group, GlobalOptions& g, int& exit_code) {
       auto data = archive.get(*name);
       if (!data)
         throw Error(ExitCode::not_found, "WAL file " + *name + " is not in the archive of stanza " + st.name);
-      write_atomically(*dest, *data);
+      // PostgreSQL reads it once right away; a crash makes it ask again.
+      pg::replace_file(*dest, *data, pg::Durability::rename_only);
       if (spool) keep_fetching();
       exit_code = 0;
     } catch (const Error& e) {

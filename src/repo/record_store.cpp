@@ -136,6 +136,8 @@ std::vector<RecordInfo> RecordStore::list(const std::string& prefix) {
   return out;
 }
 
+bool RecordStore::exists(const std::string& name) { return repo_.backend().stat(object_name(name)).has_value(); }
+
 void RecordStore::remove(const std::string& name) { repo_.backend().remove(object_name(name)); }
 
 }  // namespace strata::repo

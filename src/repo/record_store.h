@@ -39,6 +39,8 @@ class RecordStore {
   // The plaintext, or nullopt if there is no such record. Error(integrity) naming
   // the object when it fails authentication; Error(io) when unreadable.
   std::optional<Bytes> get(const std::string& name);
+  // Whether a record of that name is stored (no content is read).
+  bool exists(const std::string& name);
   // Records whose name starts with `prefix` + "/", in name order.
   std::vector<RecordInfo> list(const std::string& prefix);
   void remove(const std::string& name);

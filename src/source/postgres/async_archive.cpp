@@ -17,6 +17,7 @@
 
 #include "common/error.h"
 #include "common/thread_pool.h"
+#include "source/postgres/local_file.h"
 
 namespace strata::source::postgres {
 
@@ -31,30 +32,6 @@ bool exists(const std::string& path) {
 
 void make_dir(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw io_error("creating spool directory " + dir, errno);
-}
-
-void sync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
-// tmp + fsync + rename + fsync(dir): the file exists completely or not at all.
-void write_durably(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw io_error("writing " + tmp, errno);
-  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) && ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    if (ok) err = errno;
-    ::unlink(tmp.c_str());
-    throw io_error("writing " + path, err);
-  }
-  sync_dir(path.substr(0, path.rfind('/')));
 }
 
 std::vector<std::string> list_dir(const std::string& dir) {
@@ -134,7 +111,7 @@ void run_async_pusher(repo::Repository& repo, const StanzaRecord& stanza, int le
   auto idle_since = Clock::now();
   std::set<std::string> attempted;  // failed in this run: retried only after a pause
   while (true) {
-    std::vector<std::string> todo;
+    std::vector<std::string> to_push;
     std::set<std::string> ready;
     for (const auto& f : list_dir(status)) {
       if (f.size() < 7 || f.compare(f.size() - 6, 6, ".ready") != 0) continue;
@@ -142,7 +119,7 @@ void run_async_pusher(repo::Repository& repo, const StanzaRecord& stanza, int le
       ready.insert(name);
       if (!exists(spool.push() + "/" + name + ".ok") && !exists(spool.push() + "/" + name + ".error") &&
           !attempted.count(name))
-        todo.push_back(name);
+        to_push.push_back(name);
     }
     // Acknowledgements the server no longer needs (the segment is .done).
     for (const auto& f : list_dir(spool.push())) {
@@ -151,7 +128,7 @@ void run_async_pusher(repo::Repository& repo, const StanzaRecord& stanza, int le
       std::string ext = f.substr(dot), name = f.substr(0, dot);
       if ((ext == ".ok" || ext == ".error") && !ready.count(name)) ::unlink((spool.push() + "/" + f).c_str());
     }
-    if (todo.empty()) {
+    if (to_push.empty()) {
       if (Clock::now() - idle_since > std::chrono::seconds(idle_seconds)) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       if (Clock::now() - idle_since > std::chrono::seconds(1)) attempted.clear();
@@ -159,14 +136,14 @@ void run_async_pusher(repo::Repository& repo, const StanzaRecord& stanza, int le
     }
     idle_since = Clock::now();
     std::vector<std::future<void>> running;
-    for (const auto& name : todo) {
+    for (const auto& name : to_push) {
       running.push_back(pool.submit([&, name] {
         try {
           archive.push(pg_wal + "/" + name);
-          write_durably(spool.push() + "/" + name + ".ok", "");
+          replace_file(spool.push() + "/" + name + ".ok", std::string(), Durability::synced);
         } catch (const Error& e) {
-          write_durably(spool.push() + "/" + name + ".error",
-                        std::to_string(static_cast<int>(e.code())) + "\n" + e.what());
+          replace_file(spool.push() + "/" + name + ".error",
+                       std::to_string(static_cast<int>(e.code())) + "\n" + e.what(), Durability::synced);
         }
       }));
       attempted.insert(name);
@@ -180,7 +157,8 @@ void report_async_push_failure(const SpoolDirs& spool, const std::string& name, 
   if (name.empty() || !parse_wal_file_name(name)) return;
   try {
     spool.create();
-    write_durably(spool.push() + "/" + name + ".error", std::to_string(static_cast<int>(error.code())) + "\n" + error.what());
+    replace_file(spool.push() + "/" + name + ".error",
+                 std::to_string(static_cast<int>(error.code())) + "\n" + error.what(), Durability::synced);
   } catch (const Error&) {
     // The spool itself is unusable: the waiting wal-push times out and says so.
   }
@@ -261,7 +239,7 @@ void run_async_fetcher(repo::Repository& repo, const StanzaRecord& stanza, const
         absent.insert(next);
         break;  // the end of the archive (for now)
       }
-      write_durably(path, std::string(data->begin(), data->end()));
+      replace_file(path, *data, Durability::synced);
       fetched = true;
     }
     if (!fetched) std::this_thread::sleep_for(std::chrono::milliseconds(50));

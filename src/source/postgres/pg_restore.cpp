@@ -20,6 +20,7 @@
 #include "common/time_util.h"
 #include "repo/record_store.h"
 #include "repo/tree_walk.h"
+#include "source/postgres/local_file.h"
 #include "source/postgres/stanza.h"
 
 namespace strata::source::postgres {
@@ -50,20 +51,6 @@ std::string conf_quote(const std::string& v) {
     else out += c;
   }
   return out + "'";
-}
-
-void write_file_as(const std::string& path, const std::string& content, const struct stat& owner) {
-  std::string tmp = path + ".strata-tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.flush();
-    if (!out) throw io_error("writing " + tmp, errno);
-  }
-  ::chmod(tmp.c_str(), 0600);
-  if (geteuid() == 0 && ::chown(tmp.c_str(), owner.st_uid, owner.st_gid) != 0)
-    throw io_error("changing the owner of " + tmp, errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) throw io_error("writing " + path, errno);
 }
 
 bool directory_is_empty(const std::string& dir) {
@@ -125,7 +112,7 @@ void write_recovery_settings(const std::string& pgdata, const std::vector<std::s
     if (!is_recovery_key(line)) kept += line + "\n";
   kept += "# recovery settings written by strata pg restore\n";
   for (const auto& s : settings) kept += s + "\n";
-  write_file_as(path, kept, owner);
+  replace_file(path, kept, Durability::synced, &owner);
 }
 
 }  // namespace
@@ -324,10 +311,10 @@ PgRestoreResult run_pg_restore(repo::Repository& repo, const std::vector<repo::S
   struct stat owner {};
   if (::stat(pgdata.c_str(), &owner) != 0) throw io_error("inspecting " + pgdata, errno);
   ::chmod(pgdata.c_str(), 0700);
-  write_file_as(pgdata + "/backup_label", b.backup_label, owner);
+  replace_file(pgdata + "/backup_label", b.backup_label, Durability::synced, &owner);
   // Where the server recreates pg_tblspc/<oid> links at its first start.
-  if (!tablespace_map.empty()) write_file_as(pgdata + "/tablespace_map", tablespace_map, owner);
-  else if (!b.tablespace_map.empty()) write_file_as(pgdata + "/tablespace_map", b.tablespace_map, owner);
+  if (!tablespace_map.empty()) replace_file(pgdata + "/tablespace_map", tablespace_map, Durability::synced, &owner);
+  else if (!b.tablespace_map.empty()) replace_file(pgdata + "/tablespace_map", b.tablespace_map, Durability::synced, &owner);
 
   auto& s = result.settings;
   s.push_back("restore_command = " + conf_quote(options.restore_command));
@@ -347,7 +334,7 @@ PgRestoreResult run_pg_restore(repo::Repository& repo, const std::vector<repo::S
   if (timeline.empty()) timeline = options.target.kind == TargetKind::latest ? "latest" : "current";
   s.push_back("recovery_target_timeline = " + conf_quote(timeline));
   write_recovery_settings(pgdata, s, owner);
-  write_file_as(pgdata + "/recovery.signal", "", owner);
+  replace_file(pgdata + "/recovery.signal", "", Durability::synced, &owner);
 
   std::string action_text;
   if (options.target.kind == TargetKind::latest)

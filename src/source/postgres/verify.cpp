@@ -2,7 +2,6 @@
 #include "source/postgres/verify.h"
 
 #include <algorithm>
-#include <map>
 #include <set>
 
 #include "common/error.h"
@@ -104,17 +103,14 @@ VerifyReport verify_stanza(repo::Repository& repo, const std::vector<repo::Snaps
   report.backups = backups.size();
   uint64_t from = UINT64_MAX;
   for (const auto& b : backups) from = std::min(from, segment_number(b.start_lsn, seg));
-  std::map<uint32_t, std::vector<uint64_t>> by_tli;
-  for (const auto& f : files)
-    if (f.file.kind == WalFileKind::segment) by_tli[f.file.timeline].push_back(segment_number(f.file, seg));
-  for (auto& [tli, segs] : by_tli) {
-    std::sort(segs.begin(), segs.end());
-    for (size_t i = 1; i < segs.size(); ++i)
-      if (segs[i] != segs[i - 1] + 1 && segs[i] > from)
-        report.problems.push_back("WAL gap on timeline " + std::to_string(tli) + ": " +
-                                  segment_file_name(tli, segs[i - 1] + 1, seg) + " .. " +
-                                  segment_file_name(tli, segs[i] - 1, seg) +
-                                  " missing (no recovery can pass this gap)");
+  const auto ranges = archive.segment_ranges(files);  // per timeline, oldest first
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    const auto &before = ranges[i - 1], &after = ranges[i];
+    if (before.timeline == after.timeline && after.first_segno > from)
+      report.problems.push_back("WAL gap on timeline " + std::to_string(after.timeline) + ": " +
+                                segment_file_name(after.timeline, before.last_segno + 1, seg) + " .. " +
+                                segment_file_name(after.timeline, after.first_segno - 1, seg) +
+                                " missing (no recovery can pass this gap)");
   }
 
   // 4. Backups: their WAL, their trees.

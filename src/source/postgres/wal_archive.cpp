@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <set>
 
 #include "common/error.h"
 #include "source/postgres/wal_header.h"
@@ -132,10 +131,7 @@ std::optional<Bytes> WalArchive::get(const std::string& name) {
 
 bool WalArchive::contains(const std::string& name) {
   auto file = parse_wal_file_name(name);
-  if (!file) return false;
-  for (const auto& r : records_.list(prefix_ + "/" + name.substr(0, 16)))
-    if (base_name(r.name) == name) return true;
-  return false;
+  return file && records_.exists(record_name(*file));
 }
 
 std::vector<ArchivedWal> WalArchive::list() {
@@ -173,13 +169,12 @@ std::vector<WalRange> WalArchive::segment_ranges(const std::vector<ArchivedWal>&
 }
 
 std::vector<std::string> WalArchive::missing_segments(uint32_t timeline, uint64_t from_segno, uint64_t to_segno) {
-  std::set<std::string> have;
-  for (const auto& f : list())
-    if (f.file.kind == WalFileKind::segment) have.insert(f.file.name);
+  // One lookup per segment of the range (a backup needs one or two), not a
+  // listing of the whole archive: backup and check poll this.
   std::vector<std::string> missing;
   for (uint64_t s = from_segno; s <= to_segno; ++s) {
     std::string name = segment_file_name(timeline, s, stanza_.wal_segment_size);
-    if (!have.count(name)) missing.push_back(name);
+    if (!contains(name)) missing.push_back(name);
   }
   return missing;
 }
