@@ -2,7 +2,6 @@
 // commands that manage the stanza and its WAL archive (stanza-create, wal-push,
 // wal-get); backups, restores and reports are in cmd_pg_backup.cpp,
 // cmd_pg_restore.cpp and cmd_pg_info.cpp.
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
