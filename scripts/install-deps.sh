@@ -7,14 +7,17 @@ set -euo pipefail
 BUILD_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libssl-dev libzstd-dev libargon2-dev
-  libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libpq-dev
+  libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libpq-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
 )
 # PostgreSQL 15 server and client tools: the postgres integration tests start real
 # clusters (primary, streaming standby, restored instances) from tests/servers/.
-TEST_PACKAGES=(python3 attr procps coreutils util-linux mount diffutils mawk
-               postgresql-15 postgresql-client-15)
+# Ceph (one monitor, one memstore OSD, radosgw): the S3 tests run against a real
+# S3-compatible server that checks SigV4 signatures (tests/servers/s3.sh); curl
+# for the scripts' own S3 calls.
+TEST_PACKAGES=(python3 attr procps coreutils util-linux mount diffutils mawk curl
+               postgresql-15 postgresql-client-15 ceph-mon ceph-osd radosgw ceph-common)
 BENCH_PACKAGES=(restic borgbackup time)
 # `make bench-pg` (bench/pg/run.sh): pgBackRest 2.45 races Strata on a PostgreSQL 15
 # cluster with a pgbench database (pgbench ships in postgresql-15).

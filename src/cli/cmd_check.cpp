@@ -31,7 +31,10 @@ void register_check(CLI::App& app, GlobalOptions& g, int& exit_code) {
         throw Error(ExitCode::usage, "--read-data-subset must be in (0, 100]");
       opts.read_data = true;
     }
-    auto repo = open_repository(g);
+    // check reads what the repository holds, never a cached copy of it.
+    GlobalOptions uncached = g;
+    uncached.no_cache = true;
+    auto repo = open_repository(uncached);
     auto lock = repo::RepoLock::acquire(*repo, false, "check");
     ProgressCounters progress;
     repo::CheckReport r;

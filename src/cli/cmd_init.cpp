@@ -39,6 +39,7 @@ void register_init(CLI::App& app, GlobalOptions& g, int& exit_code) {
     apply_environment(g);
     if (g.repo.empty()) throw Error(ExitCode::usage, "no repository given: use --repo or STRATA_REPOSITORY");
     auto backend = storage::open_backend(g.repo);
+    if (backend->create_root()) say(g, "created bucket for " + backend->location());
     if (backend->stat("config"))
       throw Error(ExitCode::repo_exists, "a repository already exists at " + backend->location());
     repo::InitOptions opts;

@@ -12,6 +12,7 @@
 #include "common/time_util.h"
 #include "common/host_identity.h"
 #include "storage/backend.h"
+#include "storage/local_backend.h"
 
 namespace strata::cli {
 
@@ -23,6 +24,9 @@ void apply_environment(GlobalOptions& g) {
   if (g.repo.empty()) g.repo = env("STRATA_REPOSITORY");
   if (g.password_file.empty()) g.password_file = env("STRATA_PASSWORD_FILE");
   if (g.key_file.empty()) g.key_file = env("STRATA_KEY_FILE");
+  if (g.cache_dir.empty()) g.cache_dir = env("STRATA_CACHE_DIR");
+  if (g.cache_dir.empty() && !env("XDG_CACHE_HOME").empty()) g.cache_dir = env("XDG_CACHE_HOME") + "/strata";
+  if (g.cache_dir.empty() && !env("HOME").empty()) g.cache_dir = env("HOME") + "/.cache/strata";
   std::string threads = env("STRATA_THREADS");
   if (g.threads == 0 && !threads.empty()) {
     if (threads.find_first_not_of("0123456789") != std::string::npos || threads.size() > 4)
@@ -92,7 +96,11 @@ std::unique_ptr<repo::Repository> open_repository(const GlobalOptions& g) {
   if (!backend->stat("config"))
     throw Error(ExitCode::repo_missing, "no repository at " + backend->location() +
                                             " (no config object); create one with 'strata init'");
-  return repo::Repository::open(std::move(backend), load_secret(g));
+  auto repo = repo::Repository::open(std::move(backend), load_secret(g));
+  if (repo->backend().remote() && !g.no_cache && !g.cache_dir.empty())
+    repo->attach_cache(std::make_unique<storage::LocalBackend>(g.cache_dir + "/" + repo->config().id,
+                                                               storage::LocalBackend::Durability::unsynced));
+  return repo;
 }
 
 ProgressMode progress_mode(const GlobalOptions& g, bool json_events) {

@@ -18,6 +18,8 @@ struct GlobalOptions {
   bool quiet = false;
   bool json = false;
   unsigned threads = 0;
+  bool no_cache = false;   // remote repositories: do not use the local metadata cache
+  std::string cache_dir;   // root of the metadata caches (one directory per repository id)
 };
 
 // Fills unset options from STRATA_* environment variables.
@@ -35,7 +37,8 @@ crypto::SlotInfo make_slot_info(const std::string& label);
 // Throws Error(usage) when none is given.
 crypto::Secret load_secret(const GlobalOptions& g);
 
-// Opens the repository (without loading the index).
+// Opens the repository (without loading the index). A remote repository gets the
+// local metadata cache (<cache root>/<repository id>) unless g.no_cache.
 std::unique_ptr<repo::Repository> open_repository(const GlobalOptions& g);
 
 // Terminal progress line only on a TTY and without --quiet/--json.

@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", g.quiet, "no progress output");
   app.add_flag("--json", g.json, "machine-readable output");
   app.add_option("--threads", g.threads, "worker threads (default: cores; env STRATA_THREADS)");
+  app.add_flag("--no-cache", g.no_cache, "remote repositories: do not use the local metadata cache");
+  app.add_option("--cache-dir", g.cache_dir,
+                 "metadata cache root (env STRATA_CACHE_DIR; default $XDG_CACHE_HOME/strata or ~/.cache/strata)");
   app.fallthrough();
 
   int exit_code = 0;

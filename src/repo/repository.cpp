@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <set>
 
 #include "common/error.h"
 #include "common/time_util.h"
@@ -134,6 +135,7 @@ std::optional<PackId> Repository::pack_id_from_name(const std::string& name) {
 void Repository::load_index(std::vector<std::string>* problems, PackListing* listing) {
   index_ = std::make_unique<MasterIndex>();
   index_files_.clear();
+  std::set<std::string> tree_packs;  // for the metadata cache
   for (const auto& id : list_objects(ObjectKind::index)) {
     std::vector<IndexedPack> packs;
     try {
@@ -147,11 +149,34 @@ void Repository::load_index(std::vector<std::string>* problems, PackListing* lis
       continue;
     }
     for (auto& p : packs) {
+      if (cache_ && !p.blobs.empty() && p.blobs.front().type == BlobType::tree) tree_packs.insert(pack_name(p.id));
       index_->add_pack(p.id, p.blobs);
       if (listing) listing->try_emplace(p.id, std::move(p.blobs));
     }
     index_files_.push_back(id);
   }
+  if (cache_ && (!problems || problems->empty())) cache_->retain("data", tree_packs);
+}
+
+void Repository::attach_cache(std::unique_ptr<storage::Backend> store) {
+  cache_ = std::make_unique<MetadataCache>(std::move(store));
+}
+
+std::optional<Bytes> Repository::load_cached_tree(const BlobId& id, const BlobLocation& loc,
+                                                  const std::string& pack) {
+  auto open_cached = [&]() -> std::optional<Bytes> {
+    auto sealed = cache_->get_range(pack, loc.offset, loc.stored_len);
+    if (!sealed) return std::nullopt;
+    Bytes out;
+    if (decode_blob(*aead_, id, BlobType::tree, loc.flags, *sealed, loc.raw_len, out)) return out;
+    cache_->remove(pack);  // damaged copy: the repository decides
+    return std::nullopt;
+  };
+  if (auto hit = open_cached()) return hit;
+  std::lock_guard lock(tree_fetch_mu_);
+  if (auto hit = open_cached()) return hit;  // another thread fetched it meanwhile
+  cache_->put(pack, backend_->get(pack));
+  return open_cached();
 }
 
 std::unique_ptr<Repository::Packer> Repository::new_packer(BlobType type) {
@@ -175,6 +200,7 @@ void Repository::write_piece(Packer& p, ByteView piece) {
   try {
     if (p.hash_blobs) p.hash.update(piece);
     p.out->append(piece);
+    if (cache_ && p.type == BlobType::tree) append(p.cache_copy, piece);
   } catch (...) {
     p.failure = std::current_exception();
     p.failed = true;
@@ -287,6 +313,7 @@ void Repository::write_pack(std::unique_ptr<Packer>& p) {
     write_piece(*p, p->pending);
     id = p->hash.finish();
     p->out->commit(pack_name(id));  // durable before any index names it
+    if (cache_ && p->type == BlobType::tree) cache_->put(pack_name(id), p->cache_copy);
   } catch (...) {
     // The pack is lost (io_mu is released by now): release its blobs so a retry
     // stores them again.
@@ -352,6 +379,8 @@ Bytes Repository::load_blob(const BlobId& id, BlobType type) {
     throw Error(ExitCode::integrity, "blob " + short_hex(id) + " in " + pack + " has type " +
                                          blob_type_name(loc->type) + ", expected " +
                                          blob_type_name(type));
+  if (cache_ && type == BlobType::tree)
+    if (auto tree = load_cached_tree(id, *loc, pack)) return std::move(*tree);
   Bytes sealed = backend_->get_range(pack, loc->offset, loc->stored_len);
   return open_blob(id, type, *loc, sealed);
 }
@@ -373,25 +402,40 @@ std::string Repository::save_object(ObjectKind kind, ByteView plaintext) {
   Bytes sealed = seal_object(*aead_, kind, plaintext);
   std::string id = id_of_bytes(sealed);
   backend_->put(object_name(kind, id), sealed);
+  if (cache_ && kind != ObjectKind::lock) cache_->put(object_name(kind, id), sealed);
   return id;
 }
 
 Bytes Repository::load_object(ObjectKind kind, const std::string& id) {
   std::string name = object_name(kind, id);
+  const bool cacheable = cache_ && kind != ObjectKind::lock;
+  if (cacheable) {
+    if (auto sealed = cache_->get(name)) {
+      Bytes plain;
+      if (id_of_bytes(*sealed) == id && open_object(*aead_, kind, *sealed, plain)) return plain;
+      cache_->remove(name);  // damaged copy: read the repository's
+    }
+  }
   Bytes sealed = backend_->get(name);
   if (kind != ObjectKind::lock && id_of_bytes(sealed) != id)
     throw Error(ExitCode::integrity, name + ": content does not match its name (corrupt)");
   Bytes plain;
   if (!open_object(*aead_, kind, sealed, plain))
     throw Error(ExitCode::integrity, name + ": authentication failed (corrupt or foreign object)");
+  if (cacheable) cache_->put(name, sealed);
   return plain;
 }
 
 std::vector<std::string> Repository::list_objects(ObjectKind kind) {
   std::vector<std::string> ids;
   std::string prefix = std::string(object_dir(kind)) + "/";
-  for (const auto& o : backend_->list(object_dir(kind))) ids.push_back(o.name.substr(prefix.size()));
+  std::set<std::string> names;
+  for (const auto& o : backend_->list(object_dir(kind))) {
+    ids.push_back(o.name.substr(prefix.size()));
+    if (cache_) names.insert(o.name);
+  }
   std::sort(ids.begin(), ids.end());
+  if (cache_ && kind != ObjectKind::lock) cache_->retain(object_dir(kind), names);
   return ids;
 }
 

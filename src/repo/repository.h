@@ -20,6 +20,7 @@
 #include "repo/blob.h"
 #include "repo/chunker.h"
 #include "repo/master_index.h"
+#include "repo/metadata_cache.h"
 #include "repo/repo_config.h"
 #include "repo/sealed_object.h"
 #include "storage/backend.h"
@@ -54,6 +55,10 @@ class Repository {
                                           const crypto::Secret& secret);
 
   storage::Backend& backend() { return *backend_; }
+  // Keeps index files, snapshots and tree packs in `store` as well (a local
+  // directory for a remote repository); see MetadataCache.
+  void attach_cache(std::unique_ptr<storage::Backend> store);
+  MetadataCache* cache() { return cache_.get(); }
   const RepoConfig& config() const { return config_; }
   const crypto::KeySet& keys() const { return keys_; }
   const crypto::MasterKey& master_key() const { return master_; }
@@ -134,6 +139,7 @@ class Repository {
     uint64_t size = 0;  // bytes of the pack so far, pending included
     RawBytes pending;   // sealed bytes not yet handed to `out` (grown unzeroed)
     RawBytes spare;     // the buffer of the last piece written (under io_mu)
+    Bytes cache_copy;   // a tree pack's bytes for the metadata cache
     std::vector<PackEntry> entries;
   };
   Repository() = default;
@@ -146,8 +152,13 @@ class Repository {
   // index file; resets `p`.
   void write_pack(std::unique_ptr<Packer>& p);
   void write_pending_index(bool force);
+  // A tree blob through the metadata cache: the whole pack is fetched into it
+  // on the first miss (one request instead of one per tree).
+  std::optional<Bytes> load_cached_tree(const BlobId& id, const BlobLocation& loc, const std::string& pack);
 
   std::unique_ptr<storage::Backend> backend_;
+  std::unique_ptr<MetadataCache> cache_;
+  std::mutex tree_fetch_mu_;  // one download of a tree pack at a time
   RepoConfig config_;
   crypto::MasterKey master_;
   crypto::KeySet keys_;

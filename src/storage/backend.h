@@ -1,6 +1,6 @@
 // The storage Backend interface: every byte of a repository goes through it, so
 // the repository engine runs unchanged on a local disk, an in-memory store (tests),
-// a fault-injecting wrapper (tests) and, later, S3-compatible object storage.
+// a fault-injecting wrapper (tests) and S3-compatible object storage.
 //
 // Object names are relative '/'-separated paths such as "config", "keys/<id>",
 // "data/ab/<id>", "index/<id>", "snapshots/<id>", "locks/<id>".
@@ -43,6 +43,9 @@ class Backend {
 
   // Human-readable location for messages, e.g. "/srv/repo" or "mem:".
   virtual std::string location() const = 0;
+  // True when every request crosses a network (object storage): callers then
+  // keep a local metadata cache.
+  virtual bool remote() const { return false; }
 
   // Stores an object atomically and durably: when put() returns, the object is
   // complete and survives a crash; a concurrent reader sees the old object, no
@@ -82,10 +85,16 @@ class Backend {
   // Removes leftovers of interrupted puts (temporary files); returns how many.
   // Only safe while holding the repository's exclusive lock.
   virtual size_t remove_stale_temporaries() { return 0; }
+
+  // Creates what the repository lives in when it does not exist yet (an S3
+  // bucket); true if something was created. Only `init` calls it. Local
+  // directories are created by the first put, so the default does nothing.
+  virtual bool create_root() { return false; }
 };
 
-// Opens a backend for a repository location. Currently: a local directory path
-// (optionally "local:/path"). Does not create anything.
+// Opens a backend for a repository location: a local directory path (optionally
+// "local:/path") or "s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX]" (credentials and
+// options from the environment, see S3Options). Does not create anything.
 std::unique_ptr<Backend> open_backend(const std::string& location);
 
 }  // namespace strata::storage

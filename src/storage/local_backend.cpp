@@ -38,19 +38,19 @@ void sync_dir_or_throw(const std::string& dir, const std::string& why) {
 }
 
 // mkdir -p that fsyncs the parent of each directory it creates; ignores any cache.
-void make_dirs(const std::string& dir) {
+void make_dirs(const std::string& dir, bool durable) {
   if (::mkdir(dir.c_str(), kDirMode) != 0) {
     if (errno == EEXIST) return;  // a non-directory here makes the later open fail
     if (errno != ENOENT || parent_of(dir) == dir) {
       throw io_error("creating directory " + dir, errno);
     }
-    make_dirs(parent_of(dir));
+    make_dirs(parent_of(dir), durable);
     if (::mkdir(dir.c_str(), kDirMode) != 0) {
       if (errno == EEXIST) return;
       throw io_error("creating directory " + dir, errno);
     }
   }
-  sync_dir_or_throw(parent_of(dir), " after creating " + dir);
+  if (durable) sync_dir_or_throw(parent_of(dir), " after creating " + dir);
 }
 
 int open_object(const std::string& path) {
@@ -106,7 +106,8 @@ void walk_files(const std::string& dir, const std::string& rel, const FileVisito
 
 }  // namespace
 
-LocalBackend::LocalBackend(std::string root) : root_(std::move(root)) {
+LocalBackend::LocalBackend(std::string root, Durability durability)
+    : root_(std::move(root)), durable_(durability == Durability::synced) {
   while (root_.size() > 1 && root_.ends_with('/')) root_.pop_back();
 }
 
@@ -120,7 +121,7 @@ void LocalBackend::ensure_dir(const std::string& dir) {
     std::lock_guard lock(dirs_mu_);
     if (known_dirs_.contains(dir)) return;
   }
-  make_dirs(dir);
+  make_dirs(dir, durable_);
   std::lock_guard lock(dirs_mu_);
   known_dirs_.insert(dir);
 }
@@ -142,7 +143,7 @@ int LocalBackend::create_temp(const std::string& dir, std::string& tmp) {
 
 void LocalBackend::commit_temp(int fd, const std::string& tmp, const std::string& path, int err) {
   const std::string dir = parent_of(path);
-  if (err == 0) err = fsync_fd(fd);
+  if (err == 0 && durable_) err = fsync_fd(fd);
   if (::close(fd) != 0 && err == 0) err = errno;
   if (err == 0 && parent_of(tmp) != dir) {
     try {
@@ -157,7 +158,7 @@ void LocalBackend::commit_temp(int fd, const std::string& tmp, const std::string
     ::unlink(tmp.c_str());
     throw io_error("writing " + path, err);
   }
-  sync_dir_or_throw(dir, " after writing " + path);
+  if (durable_) sync_dir_or_throw(dir, " after writing " + path);
 }
 
 void LocalBackend::put(const std::string& name, ByteView data) {
@@ -175,7 +176,7 @@ bool LocalBackend::put_if_absent(const std::string& name, ByteView data) {
   int fd = create_temp(dir, tmp);
   if (fd < 0) throw io_error("writing " + path, errno);
   int err = write_all_bypassing_cache(fd, data);
-  if (err == 0) err = fsync_fd(fd);
+  if (err == 0 && durable_) err = fsync_fd(fd);
   if (::close(fd) != 0 && err == 0) err = errno;
   bool created = false;
   if (err == 0) {
@@ -184,7 +185,7 @@ bool LocalBackend::put_if_absent(const std::string& name, ByteView data) {
   }
   ::unlink(tmp.c_str());
   if (err != 0) throw io_error("writing " + path, err);
-  sync_dir_or_throw(dir, " after writing " + path);
+  if (durable_) sync_dir_or_throw(dir, " after writing " + path);
   return created;
 }
 
@@ -288,7 +289,7 @@ void LocalBackend::remove(const std::string& name) {
     if (is_absent(errno)) return;
     throw io_error("removing " + path, errno);
   }
-  sync_dir_or_throw(parent_of(path), " after removing " + path);
+  if (durable_) sync_dir_or_throw(parent_of(path), " after removing " + path);
 }
 
 namespace {

@@ -12,7 +12,10 @@ namespace strata::storage {
 
 class LocalBackend : public Backend {
  public:
-  explicit LocalBackend(std::string root);
+  // `unsynced` skips every fsync (atomic rename stays): for caches whose loss
+  // costs only a re-download, never for a repository.
+  enum class Durability { synced, unsynced };
+  explicit LocalBackend(std::string root, Durability durability = Durability::synced);
   std::string location() const override { return root_; }
   void put(const std::string& name, ByteView data) override;
   // Temp + fsync, then link(2) to the final name (which fails if it exists),
@@ -38,6 +41,7 @@ class LocalBackend : public Backend {
   void commit_temp(int fd, const std::string& tmp, const std::string& path, int err);
 
   std::string root_;
+  bool durable_ = true;
   std::mutex dirs_mu_;
   std::set<std::string> known_dirs_;
 };

@@ -2,7 +2,12 @@
 // (restic-style conformance suite): add a new backend to BackendTypes below.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <set>
@@ -10,6 +15,7 @@
 
 #include "storage/local_backend.h"
 #include "storage/memory_backend.h"
+#include "storage/s3_backend.h"
 #include "storage/temp_dir.h"
 
 namespace strata::storage {
@@ -24,10 +30,37 @@ struct MemoryFactory {
   std::unique_ptr<Backend> make() { return std::make_unique<MemoryBackend>(); }
 };
 
+// A real S3-compatible server, when tests/integration/test_s3_conformance.sh
+// started one and named it in STRATA_TEST_S3_ENDPOINT (skipped otherwise).
+// Every test gets its own prefix; objects above 6 MiB go in 5 MiB parts so
+// that multipart uploads are exercised too.
+struct S3Factory {
+  static const char* endpoint() { return std::getenv("STRATA_TEST_S3_ENDPOINT"); }
+  std::unique_ptr<Backend> make() {
+    static int counter = 0;
+    const std::string bucket = std::getenv("STRATA_TEST_S3_BUCKET") ? std::getenv("STRATA_TEST_S3_BUCKET")
+                                                                     : "strata-contract";
+    const std::string where = std::string("s3:") + endpoint() + "/" + bucket + "/t" +
+                              std::to_string(::getpid()) + "-" + std::to_string(++counter);
+    auto getenv = [](const char* name) { return std::getenv(name); };
+    S3Options options = S3Options::from_environment(getenv);
+    options.multipart_threshold = 6 << 20;
+    options.part_size = 5 << 20;
+    auto b = std::make_unique<S3Backend>(parse_s3_location(where), resolve_s3_credentials(getenv), options);
+    b->create_root();
+    return b;
+  }
+};
+
 template <typename Factory>
 class BackendContract : public ::testing::Test {
  protected:
-  BackendContract() : backend_(factory_.make()) {}
+  void SetUp() override {
+    if constexpr (std::is_same_v<Factory, S3Factory>) {
+      if (!S3Factory::endpoint()) GTEST_SKIP() << "no S3 server (STRATA_TEST_S3_ENDPOINT unset)";
+    }
+    backend_ = factory_.make();
+  }
   Backend& b() { return *backend_; }
 
   std::set<std::string> names(const std::string& prefix) {
@@ -40,12 +73,13 @@ class BackendContract : public ::testing::Test {
   std::unique_ptr<Backend> backend_;
 };
 
-using BackendTypes = ::testing::Types<LocalFactory, MemoryFactory>;
+using BackendTypes = ::testing::Types<LocalFactory, MemoryFactory, S3Factory>;
 class TypeNames {
  public:
   template <typename T>
   static std::string GetName(int) {
-    return std::is_same_v<T, LocalFactory> ? "Local" : "Memory";
+    if (std::is_same_v<T, LocalFactory>) return "Local";
+    return std::is_same_v<T, MemoryFactory> ? "Memory" : "S3";
   }
 };
 TYPED_TEST_SUITE(BackendContract, BackendTypes, TypeNames);
@@ -229,6 +263,44 @@ TYPED_TEST(BackendContract, ConcurrentPutsAreAllListed) {
   }
   EXPECT_EQ(unique.size(), size_t{kThreads * kPerThread});
   EXPECT_EQ(to_string(this->b().get("data/3/2-179")), "2-179");
+}
+
+TYPED_TEST(BackendContract, PutIfAbsentNeverOverwrites) {
+  EXPECT_TRUE(this->b().put_if_absent("records/pg/a", as_bytes("first")));
+  EXPECT_FALSE(this->b().put_if_absent("records/pg/a", as_bytes("second")));
+  EXPECT_EQ(to_string(this->b().get("records/pg/a")), "first");
+}
+
+TYPED_TEST(BackendContract, ConcurrentPutIfAbsentHasOneWinner) {
+  std::atomic<int> winners{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      if (this->b().put_if_absent("locks/exclusive", as_bytes("writer " + std::to_string(t)))) ++winners;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(winners.load(), 1);
+}
+
+TYPED_TEST(BackendContract, MultipartSizedObjectRoundTrip) {
+  Bytes big(12 * 1024 * 1024 + 5);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i * 13 + (i >> 11));
+  this->b().put("data/11/multi", big);
+  EXPECT_EQ(this->b().stat("data/11/multi").value_or(0), big.size());
+  EXPECT_EQ(this->b().get("data/11/multi"), big);
+  EXPECT_EQ(this->b().get_range("data/11/multi", 5 * 1024 * 1024 - 3, 10),
+            Bytes(big.begin() + 5 * 1024 * 1024 - 3, big.begin() + 5 * 1024 * 1024 + 7));
+}
+
+TYPED_TEST(BackendContract, ListReportsWhenObjectsWereStored) {
+  const int64_t before = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+  this->b().put("snapshots/s1", as_bytes("x"));
+  auto listed = this->b().list("snapshots");
+  ASSERT_EQ(listed.size(), 1u);
+  // Servers keep whole seconds or milliseconds: allow for the rounding.
+  EXPECT_GT(listed[0].modified_ns, before - 2'000'000'000LL);
+  EXPECT_LT(listed[0].modified_ns, before + 120'000'000'000LL);
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ TEST(OpenBackend, DoesNotCreateAnything) {
 }
 
 TEST(OpenBackend, UnsupportedSchemesAreUsageErrors) {
-  for (std::string loc : {"s3:bucket/repo", "s3://host/bucket", "sftp:host:/repo",
+  for (std::string loc : {"sftp:host:/repo",
                           "https://example.com/repo", "file:///srv/repo"}) {
     try {
       open_backend(loc);
@@ -37,7 +37,7 @@ TEST(OpenBackend, UnsupportedSchemesAreUsageErrors) {
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), ExitCode::usage);
       EXPECT_EQ(std::string(e.what()), "unsupported repository location '" + loc +
-                                           "' (supported: a local directory path)");
+                                           "' (supported: a local directory path, s3:https://HOST/BUCKET[/PREFIX])");
     }
   }
 }
