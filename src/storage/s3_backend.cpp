@@ -115,6 +115,17 @@ Error S3Backend::http_error(const std::string& what, const HttpResponse& r) cons
   return Error(ExitCode::io, text);
 }
 
+HttpResponse S3Backend::with_error_body(const HttpRequest& head, HttpResponse r, const std::string& what) {
+  // HEAD answers carry no body, so no error code: ask once more with a GET of
+  // nothing (a one-byte range) to learn why, e.g. SignatureDoesNotMatch.
+  if (r.status < 400 || r.status == 404) return r;
+  HttpRequest get;
+  get.url = head.url;
+  get.headers = {"Range: bytes=0-0"};
+  HttpResponse g = send(std::move(get), what);
+  return g.status >= 400 && !g.body.empty() ? g : r;
+}
+
 std::string S3Backend::storage_class_for(const std::string& name) const {
   // Metadata (config, keys, index, snapshots, locks, records) always stays in
   // the immediately readable default class.
@@ -268,9 +279,9 @@ std::optional<uint64_t> S3Backend::stat(const std::string& name) {
   req.method = "HEAD";
   req.url = location_.url(location_.key_of(name));
   const std::string what = location() + "/" + name + ": HEAD";
-  HttpResponse r = send(std::move(req), what);
+  HttpResponse r = send(req, what);
   if (r.status == 404) return std::nullopt;
-  if (r.status != 200) throw http_error(what, r);
+  if (r.status != 200) throw http_error(what, with_error_body(req, std::move(r), what));
   return std::strtoull(r.header("content-length").c_str(), nullptr, 10);
 }
 
@@ -350,9 +361,9 @@ bool S3Backend::create_root() {
   HttpRequest head;
   head.method = "HEAD";
   head.url = location_.url("");
-  HttpResponse r = send(std::move(head), what + ": HEAD");
+  HttpResponse r = send(head, what + ": HEAD");
   if (r.status == 200) return false;
-  if (r.status != 404) throw http_error(what + ": HEAD", r);
+  if (r.status != 404) throw http_error(what + ": HEAD", with_error_body(head, std::move(r), what + ": HEAD"));
   std::string body;
   if (options_.transport.region != "us-east-1")
     body = "<CreateBucketConfiguration><LocationConstraint>" + xml_escape(options_.transport.region) +
@@ -374,9 +385,9 @@ std::string S3Backend::storage_class(const std::string& name) {
   req.method = "HEAD";
   req.url = location_.url(location_.key_of(name));
   const std::string what = location() + "/" + name + ": HEAD";
-  HttpResponse r = send(std::move(req), what);
+  HttpResponse r = send(req, what);
   if (r.status == 404) throw Error(ExitCode::not_found, location() + "/" + name + ": no such object");
-  if (r.status != 200) throw http_error(what, r);
+  if (r.status != 200) throw http_error(what, with_error_body(req, std::move(r), what));
   std::string sc = r.header("x-amz-storage-class");
   return sc.empty() ? "STANDARD" : sc;
 }

@@ -116,7 +116,9 @@ bool S3Transport::perform(const HttpRequest& req, HttpResponse& resp, TransportF
   headers = curl_slist_append(headers, ("x-amz-content-sha256: " + digest).c_str());
   if (!credentials_.session_token.empty())
     headers = curl_slist_append(headers, ("x-amz-security-token: " + credentials_.session_token).c_str());
-  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+  // No "Expect:" removal here: libcurl 7.88 would sign the removed header and
+  // the server would refuse the signature. Large uploads wait for 100 Continue,
+  // which lets the server refuse them before the body is sent.
 
   curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);

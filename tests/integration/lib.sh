@@ -7,11 +7,16 @@ STRATA="$(readlink -f "${1:?usage: $0 /path/to/strata}")"
 TESTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/strata-it.XXXXXX")"
 BG_PIDS=()
+# Stop functions of the servers started by tests/servers/*.sh: each file appends
+# its own (SERVER_CLEANUPS+=(name)); cleanup calls them all, in order, on exit.
+SERVER_CLEANUPS=()
 
 cleanup() {
-  local p
+  local p f
   # Servers started by tests/servers/*.sh stop first, by PID.
-  if declare -F servers_cleanup >/dev/null; then servers_cleanup || true; fi
+  for f in "${SERVER_CLEANUPS[@]:-}"; do
+    [ -n "$f" ] && declare -F "$f" >/dev/null && { "$f" || true; }
+  done
   for p in "${BG_PIDS[@]:-}"; do
     [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
   done
@@ -21,7 +26,8 @@ cleanup() {
 trap cleanup EXIT
 
 # Default repository and key for a test; scripts may override.
-export STRATA_REPOSITORY="$WORK/repo"
+# STRATA_TEST_REPOSITORY runs a suite against another location (S3: test_s3_repository.sh).
+export STRATA_REPOSITORY="${STRATA_TEST_REPOSITORY:-$WORK/repo}"
 export STRATA_PASSWORD=""
 unset STRATA_PASSWORD
 KEYFILE="$WORK/key"

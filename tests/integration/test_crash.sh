@@ -168,8 +168,8 @@ killed_run() {
     cat "$WORK/kr.err" >&2
     fail "$what: strata $* exited $rc after SIG$sig at ${ms} ms (expected 0 or $([ "$sig" = KILL ] && echo 137 || echo 130))"
   fi
-  if [ "$sig" != KILL ]; then
-    n=$(find "$STRATA_REPOSITORY/locks" -type f 2>/dev/null | wc -l)
+  if [ "$sig" != KILL ] && [ -d "$STRATA_REPOSITORY" ]; then  # (local repositories: locks are files)
+    n=$(find "$STRATA_REPOSITORY/locks" -type f 2>/dev/null | wc -l || true)
     [ "$n" = 0 ] || fail "$what: after SIG$sig (exit $rc) $n lock(s) remain in locks/"
   fi
 }

@@ -2,7 +2,8 @@
 # restored instances on free 127.0.0.1 ports, in directories under $WORK, run as
 # the unprivileged `postgres` user when the tests run as root (initdb and
 # postgres refuse root). Every server started here is stopped by its PID from
-# servers_cleanup, which tests/integration/lib.sh calls on exit, failed or not.
+# pg_servers_cleanup, which tests/integration/lib.sh calls on exit, failed or not
+# (registered in its SERVER_CLEANUPS).
 # Source after lib.sh.
 
 PGBIN=${PGBIN:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
@@ -29,7 +30,8 @@ pg_prepare_workdir() {
   return 0
 }
 
-# free_port: a TCP port on 127.0.0.1 nobody listens on.
+# free_port: a TCP port on 127.0.0.1 nobody listens on (tests/servers/s3.sh
+# defines the same when this file is not sourced).
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
@@ -96,10 +98,13 @@ pg_make_standby() {
   done
 }
 
-servers_cleanup() {
+pg_servers_cleanup() {
   local d
   for d in "${PG_STARTED[@]:-}"; do [ -n "$d" ] && pg_stop "$d" immediate; done
   # Background archive workers (wal-push/wal-get --async) of this test's spools.
   pkill -9 -f -- "-worker .*--spool $WORK/" 2>/dev/null || true
   return 0
 }
+SERVER_CLEANUPS+=(pg_servers_cleanup)
+# The old name, for bench/pg/run.sh (which sources this file without lib.sh).
+servers_cleanup() { pg_servers_cleanup; }
