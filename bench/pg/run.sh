@@ -45,7 +45,7 @@ FAILED=0
 cleanup() {
   local rc=$? p
   for p in "${BG_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
-  servers_cleanup
+  pg_servers_cleanup
   cp "$LOG" "$OUT/pg-bench.log" 2>/dev/null || true
   if [ "$KEEP" = 1 ]; then echo "bench-pg: work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
   return "$rc"

@@ -381,12 +381,22 @@ Bytes Repository::load_blob(const BlobId& id, BlobType type) {
                                          blob_type_name(type));
   if (cache_ && type == BlobType::tree)
     if (auto tree = load_cached_tree(id, *loc, pack)) return std::move(*tree);
-  Bytes sealed = backend_->get_range(pack, loc->offset, loc->stored_len);
+  Bytes sealed = read_indexed_range(pack, loc->offset, loc->stored_len);
   return open_blob(id, type, *loc, sealed);
 }
 
+Bytes Repository::read_indexed_range(const std::string& pack, uint64_t offset, uint64_t length) {
+  try {
+    return backend_->get_range(pack, offset, length);
+  } catch (const Error& e) {
+    // The index names it, so its absence is damage to the repository.
+    if (e.code() != ExitCode::not_found) throw;
+    throw Error(ExitCode::integrity, backend_->location() + "/" + pack + ": pack named by the index is missing");
+  }
+}
+
 Bytes Repository::read_pack_range(uint32_t pack, uint64_t offset, uint64_t length) {
-  return backend_->get_range(pack_name(index_->pack_id(pack)), offset, length);
+  return read_indexed_range(pack_name(index_->pack_id(pack)), offset, length);
 }
 
 Bytes Repository::open_blob(const BlobId& id, BlobType type, const BlobLocation& loc, ByteView sealed) {

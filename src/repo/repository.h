@@ -152,6 +152,8 @@ class Repository {
   // index file; resets `p`.
   void write_pack(std::unique_ptr<Packer>& p);
   void write_pending_index(bool force);
+  // get_range of an indexed pack; its absence is Error(integrity).
+  Bytes read_indexed_range(const std::string& pack, uint64_t offset, uint64_t length);
   // A tree blob through the metadata cache: the whole pack is fetched into it
   // on the first miss (one request instead of one per tree).
   std::optional<Bytes> load_cached_tree(const BlobId& id, const BlobLocation& loc, const std::string& pack);

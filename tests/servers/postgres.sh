@@ -106,5 +106,3 @@ pg_servers_cleanup() {
   return 0
 }
 SERVER_CLEANUPS+=(pg_servers_cleanup)
-# The old name, for bench/pg/run.sh (which sources this file without lib.sh).
-servers_cleanup() { pg_servers_cleanup; }
