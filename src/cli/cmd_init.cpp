@@ -15,6 +15,7 @@ namespace {
 
 struct InitArgs {
   std::string generate_key_file;
+  std::string copy_master_from, from_key_file, from_password_file;
   int compression_level = 3;
   uint32_t pack_size_mib = 16;
   uint32_t chunk_min = 512 * 1024, chunk_avg = 1024 * 1024, chunk_max = 8 * 1024 * 1024;
@@ -35,6 +36,11 @@ void register_init(CLI::App& app, GlobalOptions& g, int& exit_code) {
   cmd->add_option("--chunk-max", args->chunk_max, "maximum chunk size in bytes")->capture_default_str();
   cmd->add_option("--kdf-memory", args->kdf_memory, "Argon2id memory in KiB for passphrase slots")->capture_default_str();
   cmd->add_option("--kdf-time", args->kdf_time, "Argon2id iterations for passphrase slots")->capture_default_str();
+  cmd->add_option("--copy-master-from", args->copy_master_from,
+                  "share the master key and chunker of this repository, so 'strata copy' moves packs as stored");
+  cmd->add_option("--from-key-file", args->from_key_file, "key file of --copy-master-from (default: --key-file)");
+  cmd->add_option("--from-password-file", args->from_password_file,
+                  "passphrase file of --copy-master-from (default: --password-file)");
   cmd->callback([&g, &exit_code, args] {
     apply_environment(g);
     if (g.repo.empty()) throw Error(ExitCode::usage, "no repository given: use --repo or STRATA_REPOSITORY");
@@ -48,6 +54,13 @@ void register_init(CLI::App& app, GlobalOptions& g, int& exit_code) {
     opts.chunker = {args->chunk_min, args->chunk_avg, args->chunk_max};
     opts.kdf.memory_kib = args->kdf_memory;
     opts.kdf.time_cost = args->kdf_time;
+    if (!args->copy_master_from.empty()) {
+      auto other = open_repository(with_repository(g, args->copy_master_from, args->from_key_file,
+                                                   args->from_password_file));
+      opts.master = other->master_key();
+      opts.chunker = other->config().chunker;
+      opts.format_version = other->config().version;
+    }
     crypto::Secret secret;
     std::string label = "first key";
     bool generated = false;

@@ -35,6 +35,17 @@ void apply_environment(GlobalOptions& g) {
   }
 }
 
+GlobalOptions with_repository(const GlobalOptions& g, const std::string& repo, const std::string& key_file,
+                              const std::string& password_file) {
+  GlobalOptions o = g;
+  o.repo = repo;
+  if (!key_file.empty() || !password_file.empty()) {
+    o.key_file = key_file;
+    o.password_file = password_file;
+  }
+  return o;
+}
+
 static std::string read_text_file(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw io_error(std::string("cannot read ") + what + " " + path, errno);

@@ -22,6 +22,11 @@ struct GlobalOptions {
   std::string cache_dir;   // root of the metadata caches (one directory per repository id)
 };
 
+// `g` for another repository: its location, and its key file or passphrase file
+// when given (else g's).
+GlobalOptions with_repository(const GlobalOptions& g, const std::string& repo, const std::string& key_file,
+                              const std::string& password_file);
+
 // Fills unset options from STRATA_* environment variables.
 void apply_environment(GlobalOptions& g);
 

@@ -46,7 +46,7 @@ void Repository::init(storage::Backend& backend, const crypto::Secret& secret,
   if (uint64_t{options.chunker.max_size} + 4096 > options.pack_size)
     throw Error(ExitCode::usage, "pack size must exceed the maximum chunk size");
 
-  crypto::MasterKey master = crypto::MasterKey::generate();
+  crypto::MasterKey master = options.master ? *options.master : crypto::MasterKey::generate();
   crypto::KeySet keys = crypto::KeySet::derive(master);
   if (options.format_version < 1 || options.format_version > kFormatVersion)
     throw Error(ExitCode::usage, "repository format version must be 1.." + std::to_string(kFormatVersion));

@@ -33,6 +33,9 @@ struct InitOptions {
   int compression_level = 3;
   uint32_t pack_size = 16 * 1024 * 1024;
   crypto::Argon2Params kdf;
+  // Use this master key instead of a new one (a repository meant to receive
+  // copies of another's packs without re-encryption: `init --copy-master-from`).
+  std::optional<crypto::MasterKey> master;
 };
 
 struct WriteStats {

@@ -33,6 +33,7 @@ std::string Snapshot::to_json_text() const {
   j["tree"] = to_hex(tree);
   j["program"] = program;
   if (!source_json.empty()) j["source"] = json::parse(source_json);
+  if (!original.empty()) j["original"] = original;
   const auto& s = summary;
   j["summary"] = {{"files_new", s.files_new},       {"files_changed", s.files_changed},
                   {"files_unchanged", s.files_unchanged}, {"dirs_new", s.dirs_new},
@@ -64,6 +65,7 @@ Snapshot Snapshot::from_json_text(const std::string& text, const std::string& id
       throw Error(ExitCode::integrity, "snapshot has a bad tree id");
     std::memcpy(s.tree.data(), tree.data(), 32);
     s.program = j.value("program", "");
+    s.original = j.value("original", "");
     if (j.contains("source")) {
       if (!j["source"].is_object()) throw Error(ExitCode::integrity, "snapshot has a bad source object");
       s.source_json = j["source"].dump();

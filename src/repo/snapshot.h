@@ -41,6 +41,9 @@ struct Snapshot {
   // backup's type, LSNs and backup label), as the text of a JSON object; empty
   // for plain file backups. The repository stores it and never interprets it.
   std::string source_json;
+  // For a copy made by `strata copy`: the id of the snapshot it was first made
+  // as (in the repository where the backup ran); empty otherwise.
+  std::string original;
 
   std::string to_json_text() const;  // the stored plaintext
   static Snapshot from_json_text(const std::string& text, const std::string& id);

@@ -111,6 +111,19 @@ expect_exit 12 "$STRATA" --key-file "$WORK/k2" snapshots
 expect_exit 10 st --repo "s3:$S3_ENDPOINT/$BUCKET/nothing-here" snapshots
 expect_in "$WORK/err" "no repository at s3:$S3_ENDPOINT/$BUCKET/nothing-here"
 
+note "copy between a local repository and the bucket, both ways"
+"$STRATA" init --repo "$WORK/local" --generate-key-file "$WORK/kl" --copy-master-from "$STRATA_REPOSITORY" \
+  --from-key-file "$KEYFILE" --quiet
+"$STRATA" --key-file "$WORK/kl" copy --from "$STRATA_REPOSITORY" --from-key-file "$KEYFILE" --to "$WORK/local" --all >"$WORK/out"
+expect_in "$WORK/out" "copied as stored"
+"$STRATA" --repo "$WORK/local" --key-file "$WORK/kl" check --read-data >/dev/null
+"$STRATA" init --repo "s3:$S3_ENDPOINT/strata-dr/copy" --generate-key-file "$WORK/kdr" --quiet
+"$STRATA" --key-file "$WORK/kdr" copy --from "$WORK/local" --from-key-file "$WORK/kl" --to "s3:$S3_ENDPOINT/strata-dr/copy" --all >"$WORK/out"
+expect_in "$WORK/out" "re-encrypted"
+"$STRATA" --repo "s3:$S3_ENDPOINT/strata-dr/copy" --key-file "$WORK/kdr" check --read-data >/dev/null
+"$STRATA" --repo "s3:$S3_ENDPOINT/strata-dr/copy" --key-file "$WORK/kdr" restore latest --target "$WORK/rdr" --quiet
+python3 "$TESTS_DIR/compare_trees.py" "$WORK/src" "$WORK/rdr$WORK/src" || fail "restore of the copy in strata-dr differs"
+
 note "engine suites with the repository in the bucket"
 STRATA_TEST_REPOSITORY="s3:$S3_ENDPOINT/$BUCKET/roundtrip" bash "$TESTS_DIR/test_roundtrip.sh" "$STRATA" \
   >"$WORK/roundtrip.log" 2>&1 || { tail -40 "$WORK/roundtrip.log" >&2; fail "round trip on S3"; }
