@@ -121,7 +121,9 @@ expect_in "$WORK/out" "copied as stored"
 "$STRATA" --key-file "$WORK/kdr" copy --from "$WORK/local" --from-key-file "$WORK/kl" --to "s3:$S3_ENDPOINT/strata-dr/copy" --all >"$WORK/out"
 expect_in "$WORK/out" "re-encrypted"
 "$STRATA" --repo "s3:$S3_ENDPOINT/strata-dr/copy" --key-file "$WORK/kdr" check --read-data >/dev/null
-"$STRATA" --repo "s3:$S3_ENDPOINT/strata-dr/copy" --key-file "$WORK/kdr" restore latest --target "$WORK/rdr" --quiet
+id=$("$STRATA" --repo "s3:$S3_ENDPOINT/strata-dr/copy" --key-file "$WORK/kdr" snapshots --json |
+  python3 -c 'import json,sys; print([s["id"] for s in json.load(sys.stdin) if s["paths"] == [sys.argv[1]]][-1])' "$WORK/src")
+"$STRATA" --repo "s3:$S3_ENDPOINT/strata-dr/copy" --key-file "$WORK/kdr" restore "$id" --target "$WORK/rdr" --quiet
 python3 "$TESTS_DIR/compare_trees.py" "$WORK/src" "$WORK/rdr$WORK/src" || fail "restore of the copy in strata-dr differs"
 
 note "engine suites with the repository in the bucket"
