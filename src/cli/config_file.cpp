@@ -82,6 +82,23 @@ ConfigFile load_config_file(const std::string& given) {
   if (root["repository"]) cfg.repository = r.text(root["repository"], "repository");
   if (root["password_file"]) cfg.password_file = r.path(root["password_file"], "password_file");
   if (root["key_file"]) cfg.key_file = r.path(root["key_file"], "key_file");
+  if (const auto& reps = root["replicas"]) {
+    if (!reps.IsSequence()) r.fail("replicas", "must be a list of {name, repository, key_file|password_file}");
+    std::set<std::string> names;
+    for (size_t i = 0; i < reps.size(); ++i) {
+      const auto& n = reps[i];
+      const std::string key = "replicas[" + std::to_string(i) + "]";
+      r.only_keys(n, key, {"name", "repository", "password_file", "key_file"});
+      ReplicaSettings rep;
+      if (!n["repository"]) r.fail(key, "needs a repository");
+      rep.repository = r.text(n["repository"], key + ".repository");
+      rep.name = n["name"] ? r.text(n["name"], key + ".name") : "replica" + std::to_string(i + 1);
+      if (!names.insert(rep.name).second) r.fail(key + ".name", "'" + rep.name + "' is used twice");
+      if (n["password_file"]) rep.password_file = r.path(n["password_file"], key + ".password_file");
+      if (n["key_file"]) rep.key_file = r.path(n["key_file"], key + ".key_file");
+      cfg.replicas.push_back(rep);
+    }
+  }
   if (const auto& pg = root["postgres"]) {
     r.only_keys(pg, "postgres", {"stanzas"});
     const auto& stanzas = pg["stanzas"];

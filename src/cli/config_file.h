@@ -5,15 +5,24 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "source/postgres/stanza.h"
 
 namespace strata::cli {
 
+// A repository kept in step with the main one (`replicas:`): `strata replicate`
+// copies into it, `strata repo status` reports how far behind it is.
+struct ReplicaSettings {
+  std::string name;
+  std::string repository, password_file, key_file;  // secret defaults to the top level's
+};
+
 struct ConfigFile {
   std::string path;  // absolute
   std::string repository, password_file, key_file;
   std::map<std::string, source::postgres::StanzaSettings> stanzas;
+  std::vector<ReplicaSettings> replicas;
 };
 
 // Parses the file; Error(usage) naming the file and the key for anything malformed

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   cli::register_init(app, g, exit_code);
   cli::register_copy(app, g, exit_code);
+  cli::register_repo(app, g, exit_code);
   cli::register_backup(app, g, exit_code);
   cli::register_snapshots(app, g, exit_code);
   cli::register_ls(app, g, exit_code);

@@ -7,6 +7,7 @@
 
 #include "common/thread_pool.h"
 #include "repo/pack_format.h"
+#include "repo/record_store.h"
 #include "repo/tree_walk.h"
 
 namespace strata::repo {
@@ -199,6 +200,32 @@ CopyReport copy_snapshots(Repository& from, Repository& to, const std::vector<Sn
     if (options.log)
       options.log("snapshot " + short_id(snap.id) + " copied to " + to.backend().location() + " as " +
                   short_id(copy.id));
+  }
+  return report;
+}
+
+RecordCopyReport copy_records(Repository& from, Repository& to, const std::string& prefix) {
+  RecordCopyReport report;
+  RecordStore src(from), dst(to);
+  std::set<std::string> present;
+  for (const auto& r : dst.list(prefix)) present.insert(r.name);
+  const bool raw = can_copy_raw(from, to);
+  for (const auto& r : src.list(prefix)) {
+    if (present.contains(r.name)) continue;
+    const std::string object = RecordStore::object_name(r.name);
+    if (raw) {
+      Bytes sealed;
+      if (!src.get(r.name, &sealed)) continue;  // removed meanwhile; authenticated otherwise
+      if (!to.backend().put_if_absent(object, sealed) && !dst.exists(r.name))
+        throw Error(ExitCode::io, to.backend().location() + "/" + object + ": could not be stored");
+      report.bytes += sealed.size();
+    } else {
+      auto plain = src.get(r.name);
+      if (!plain) continue;
+      dst.put(r.name, *plain);
+      report.bytes += r.stored_size;
+    }
+    report.records++;
   }
   return report;
 }

@@ -44,6 +44,14 @@ bool can_copy_raw(const Repository& from, const Repository& to);
 CopyReport copy_snapshots(Repository& from, Repository& to, const std::vector<Snapshot>& snaps,
                           const CopyOptions& options);
 
+// Copies every record below `prefix` (e.g. "pg": archived WAL, stanzas) that
+// `to` lacks: the sealed object as stored when the master key is shared, else
+// opened and sealed anew. Returns how many records and stored bytes were copied.
+struct RecordCopyReport {
+  uint64_t records = 0, bytes = 0;
+};
+RecordCopyReport copy_records(Repository& from, Repository& to, const std::string& prefix);
+
 // The id a snapshot was first made under (its `original`, else its own id).
 inline const std::string& original_id(const Snapshot& s) { return s.original.empty() ? s.id : s.original; }
 

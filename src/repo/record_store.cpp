@@ -111,7 +111,7 @@ RecordPut RecordStore::put(const std::string& name, ByteView plaintext, int leve
   return compare_existing();  // another writer stored it meanwhile
 }
 
-std::optional<Bytes> RecordStore::get(const std::string& name) {
+std::optional<Bytes> RecordStore::get(const std::string& name, Bytes* sealed_out) {
   const std::string object = object_name(name);
   Bytes sealed;
   try {
@@ -124,6 +124,7 @@ std::optional<Bytes> RecordStore::get(const std::string& name) {
   if (!open(name, sealed, plain))
     throw Error(ExitCode::integrity, repo_.backend().location() + "/" + object +
                                          ": record fails authentication (corrupt, or not written under this name)");
+  if (sealed_out) *sealed_out = std::move(sealed);
   return plain;
 }
 

@@ -38,7 +38,8 @@ class RecordStore {
   RecordPut put(const std::string& name, ByteView plaintext, int level = 3);
   // The plaintext, or nullopt if there is no such record. Error(integrity) naming
   // the object when it fails authentication; Error(io) when unreadable.
-  std::optional<Bytes> get(const std::string& name);
+  // With `sealed`, also hands back the stored bytes (a raw copy elsewhere).
+  std::optional<Bytes> get(const std::string& name, Bytes* sealed = nullptr);
   // Whether a record of that name is stored (no content is read).
   bool exists(const std::string& name);
   // Records whose name starts with `prefix` + "/", in name order.
