@@ -69,6 +69,35 @@ pg_restore_and_start "$R3" "$P3" --target-name before_last_row --target-action p
 [ "$(psql_at "$P3" -c "select count(*) from t where id = $(cat "$WORK/rp_after")")" = 0 ] || fail "row after the restore point present"
 pg_stop "$R3"
 
+note "the DR replica: replicate backups and WAL, restore from the replica alone"
+aspg "$PG_STRATA" init --repo "$WORK/dr" --generate-key-file "$WORK/drkey" --quiet
+cat >>"$CONFIG" <<Y
+replicas:
+  - name: dr
+    repository: $WORK/dr
+    key_file: $WORK/drkey
+Y
+pg_wait_archived "$PPORT"
+pgst repo status >"$WORK/status.out"
+expect_in "$WORK/status.out" "dr  $WORK/dr: behind by"
+expect_in "$WORK/status.out" "WAL/record object(s)"
+pgst replicate >"$WORK/replicate.out"
+expect_in "$WORK/replicate.out" "re-encrypted"
+pgst repo status --json >"$WORK/status.json"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["replicas"][0]; sys.exit(0 if r["in_sync"] and r["missing_records"] == 0 else 1)' \
+  "$WORK/status.json" || { cat "$WORK/status.json" >&2; fail "the replica is not in sync after replicate"; }
+mv "$WORK/repo" "$WORK/repo.gone"   # the main repository is lost: only the replica remains
+R5="$WORK/r5"; P5=$(free_port)
+aspg env STRATA_CONFIG="$CONFIG" "$PG_STRATA" --repo "$WORK/dr" --key-file "$WORK/drkey" \
+  pg restore --stanza main --pgdata "$R5" --archive-mode off --target-time "$T" --target-action promote >"$WORK/restore.out"
+echo "port = $P5" >>"$R5/postgresql.auto.conf"
+pg_start "$R5"
+pg_wait_recovered "$P5"
+GOT=$(psql_at "$P5" -c "select count(*) || ':' || coalesce(max(id), 0) from t")
+[ "$GOT" = "$EXPECT_T" ] || fail "restore to $T from the replica: got rows:max $GOT, expected $EXPECT_T"
+pg_stop "$R5"
+mv "$WORK/repo.gone" "$WORK/repo"
+
 note "restore to the end of the archive"
 R4="$WORK/r4"; P4=$(free_port)
 pg_restore_and_start "$R4" "$P4"
