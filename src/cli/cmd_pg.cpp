@@ -5,14 +5,16 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <optional>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/pg_context.h"
 #include "common/error.h"
 #include "repo/record_store.h"
-#include <filesystem>
 
 #include "source/postgres/archive_check.h"
 #include "source/postgres/async_archive.h"
@@ -33,11 +35,14 @@ void register_stanza_create(CLI::App& group, GlobalOptions& g, int& exit_code) {
   add_pg_options(*cmd, *a);
   cmd->callback([&g, &exit_code, a] {
     auto st = resolve_stanza(g, *a);
-    auto repo = open_repository(g);
     pg::PgConnection conn(st.primary);
     pg::StanzaRecord cluster = pg::describe_cluster(conn, st.name);
-    repo::RecordStore records(*repo);
-    bool created = pg::create_stanza(records, cluster);
+    bool created = false;
+    for (const auto& target : wal_targets(g, *a, st)) {  // the main repository and every archive_to replica
+      auto repo = open_repository(target.options);
+      repo::RecordStore records(*repo);
+      created = pg::create_stanza(records, cluster) || created;
+    }
     if (g.json) {
       nlohmann::json j = {{"stanza", st.name}, {"created", created}, {"system_id", std::to_string(cluster.system_id)},
                           {"server_version_num", cluster.server_version_num}};
@@ -61,6 +66,54 @@ Error with_archive_user_hint(const Error& e) {
            "; as archive_command/restore_command it runs as the server's user, which must be able to read the "
            "password file and read and write the repository: see docs/postgres.md)";
   return Error(e.code(), msg);
+}
+
+// wal-push to several repositories at once (archive_to): durable, and exit 0,
+// only when at least the stanza's quorum holds the segment. A conflict in any
+// repository is never outvoted. Repositories that missed it are filled later by
+// `strata replicate`.
+void push_to_quorum(const GlobalOptions& g, const pg::StanzaSettings& st, const std::vector<WalTarget>& targets,
+                    const std::string& path) {
+  const size_t quorum = st.wal_quorum > 0 ? static_cast<size_t>(st.wal_quorum) : targets.size();
+  std::vector<std::optional<Error>> failures(targets.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < targets.size(); ++i)
+    threads.emplace_back([&, i] {
+      try {
+        auto [repo, stanza] = open_stanza(targets[i].options, st.name);
+        pg::WalArchive(*repo, stanza, st.wal_compression_level).push(path);
+      } catch (const Error& e) {
+        failures[i] = e;
+      } catch (const std::exception& e) {
+        failures[i] = Error(ExitCode::failure, e.what());
+      }
+    });
+  for (auto& t : threads) t.join();
+  size_t held = 0;
+  std::string why;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (!failures[i]) {
+      ++held;
+      continue;
+    }
+    if (failures[i]->code() == ExitCode::conflict)
+      throw Error(ExitCode::conflict, "repository " + targets[i].name + ": " + failures[i]->what());
+    why += "; " + targets[i].name + ": " + failures[i]->what();
+  }
+  const std::string name = path.substr(path.rfind('/') + 1);
+  if (held < quorum) {
+    ExitCode code = ExitCode::io;
+    for (const auto& f : failures)
+      if (f) code = f->code();
+    throw Error(code, "WAL file " + name + " is held by " + std::to_string(held) + " of " +
+                          std::to_string(targets.size()) + " repositories, quorum is " + std::to_string(quorum) + why);
+  }
+  if (!why.empty())
+    std::fprintf(stderr, "strata: warning: WAL file %s archived in %zu of %zu repositories (quorum %zu)%s; "
+                 "'strata replicate' copies it to the others\n", name.c_str(), held, targets.size(), quorum,
+                 why.c_str());
+  if (!g.quiet && g.json)
+    std::printf("%s\n", nlohmann::json({{"file", path}, {"repositories", held}, {"quorum", quorum}}).dump().c_str());
 }
 
 void register_wal_push(CLI::App& group, GlobalOptions& g, int& exit_code) {
@@ -87,11 +140,17 @@ void register_wal_push(CLI::App& group, GlobalOptions& g, int& exit_code) {
         exit_code = 0;
         return;
       }
-      auto [repo, stanza] = open_stanza(g, st.name);
-      pg::WalArchive archive(*repo, stanza, st.wal_compression_level);
-      bool stored = archive.push(*path);
-      if (!g.quiet && g.json)
-        std::printf("%s\n", nlohmann::json({{"file", *path}, {"stored", stored}}).dump().c_str());
+      auto targets = wal_targets(g, *a, st);
+      if (targets.size() == 1) {
+        auto [repo, stanza] = open_stanza(g, st.name);
+        pg::WalArchive archive(*repo, stanza, st.wal_compression_level);
+        bool stored = archive.push(*path);
+        if (!g.quiet && g.json)
+          std::printf("%s\n", nlohmann::json({{"file", *path}, {"stored", stored}}).dump().c_str());
+        exit_code = 0;
+        return;
+      }
+      push_to_quorum(g, st, targets, *path);
       exit_code = 0;
     } catch (const Error& e) {
       throw with_archive_user_hint(e);

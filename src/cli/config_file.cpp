@@ -112,7 +112,12 @@ ConfigFile load_config_file(const std::string& given) {
         const auto& n = kv.second;
         r.only_keys(n, key, {"pgdata", "host", "port", "user", "database", "standby", "wal_compression_level",
                              "archive_timeout", "retention_full", "retention_diff", "pitr_window", "async", "spool",
-                             "push_parallel", "get_ahead"});
+                             "push_parallel", "get_ahead", "archive_to", "wal_quorum"});
+        if (const auto& to = n["archive_to"]) {
+          if (!to.IsSequence()) r.fail(key + ".archive_to", "must be a list of replica names");
+          for (size_t i = 0; i < to.size(); ++i) st.archive_to.push_back(r.text(to[i], key + ".archive_to"));
+        }
+        if (n["wal_quorum"]) st.wal_quorum = r.number(n["wal_quorum"], key + ".wal_quorum", 1, 16);
         if (n["async"]) {
           try {
             st.async = n["async"].as<bool>();
@@ -143,6 +148,17 @@ ConfigFile load_config_file(const std::string& given) {
         cfg.stanzas[st.name] = st;
       }
     }
+  }
+  for (const auto& [name, st] : cfg.stanzas) {
+    const std::string key = "postgres.stanzas." + name;
+    for (const auto& to : st.archive_to) {
+      bool known = false;
+      for (const auto& rep : cfg.replicas) known = known || rep.name == to;
+      if (!known) r.fail(key + ".archive_to", "'" + to + "' is not the name of an entry of replicas:");
+    }
+    if (st.wal_quorum > static_cast<int>(st.archive_to.size()) + 1)
+      r.fail(key + ".wal_quorum", "is larger than the number of repositories (" +
+                                      std::to_string(st.archive_to.size() + 1) + ": the main one and archive_to)");
   }
   return cfg;
 }

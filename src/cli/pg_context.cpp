@@ -56,6 +56,7 @@ source::postgres::StanzaSettings resolve_stanza(GlobalOptions& g, PgArgs& a) {
   if (!a.config.empty()) {
     ConfigFile cfg = load_config_file(a.config);
     a.config_used = cfg.path;
+    a.replicas = cfg.replicas;
     if (g.repo.empty()) g.repo = cfg.repository;
     if (g.password_file.empty() && g.key_file.empty()) {
       g.password_file = cfg.password_file;
@@ -93,6 +94,19 @@ OpenedStanza open_stanza(const GlobalOptions& g, const std::string& stanza) {
   out.repo = open_repository(g);
   repo::RecordStore records(*out.repo);
   out.stanza = source::postgres::load_stanza(records, stanza, out.repo->backend().location());
+  return out;
+}
+
+std::vector<WalTarget> wal_targets(const GlobalOptions& g, const PgArgs& a,
+                                   const source::postgres::StanzaSettings& st) {
+  std::vector<WalTarget> out{{"main", g}};
+  for (const auto& name : st.archive_to) {
+    const ReplicaSettings* rep = nullptr;
+    for (const auto& r : a.replicas)
+      if (r.name == name) rep = &r;
+    if (!rep) throw Error(ExitCode::usage, "stanza " + st.name + ": archive_to names unknown replica '" + name + "'");
+    out.push_back({name, with_repository(g, rep->repository, rep->key_file, rep->password_file)});
+  }
   return out;
 }
 

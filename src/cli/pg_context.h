@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/config_file.h"
 #include "cli/context.h"
 #include "source/postgres/stanza.h"
 
@@ -22,6 +23,7 @@ struct PgArgs {
   bool async = false;
   std::string spool;
   std::string config_used;  // absolute path of the config file read, if any
+  std::vector<ReplicaSettings> replicas;  // replicas: of the config file
 };
 
 // Adds the stanza options to a `pg` subcommand.
@@ -38,6 +40,15 @@ struct OpenedStanza {
   source::postgres::StanzaRecord stanza;
 };
 OpenedStanza open_stanza(const GlobalOptions& g, const std::string& stanza);
+
+// The repositories a WAL segment is pushed to: the main one (`g`) first, then
+// the stanza's archive_to replicas, with their names; and how many must hold it.
+struct WalTarget {
+  std::string name;
+  GlobalOptions options;
+};
+std::vector<WalTarget> wal_targets(const GlobalOptions& g, const PgArgs& a,
+                                   const source::postgres::StanzaSettings& st);
 
 // "'/usr/bin/strata' pg wal-get --stanza main --repo '/srv/r' --password-file '/etc/p' %f \"%p\"":
 // the restore_command of a cluster restored from this repository. Error(usage)

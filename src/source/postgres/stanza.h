@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "repo/record_store.h"
 #include "source/postgres/pg_connection.h"
@@ -28,6 +29,8 @@ struct StanzaSettings {
   std::string spool;                           // spool directory for async (local, durable)
   int push_parallel = 4;                       // segments in flight in the async pusher
   int get_ahead = 8;                           // segments the async fetcher keeps ready
+  std::vector<std::string> archive_to;         // replicas (strata.yaml names) wal-push also writes to
+  int wal_quorum = 0;                          // repositories that must hold a segment (0: all of them)
 };
 
 // What `stanza-create` recorded: records/pg/<stanza>/stanza.json.
