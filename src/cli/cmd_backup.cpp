@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/time_util.h"
 #include "common/host_identity.h"
 #include "repo/lock.h"
 #include "repo/snapshot.h"
@@ -19,6 +21,7 @@ namespace strata::cli {
 namespace {
 
 struct BackupArgs {
+  std::string time;  // --time: recorded instead of the start time
   std::vector<std::string> paths, tags, excludes;
   std::string dataset = "default", host, parent, stdin_name;
   bool one_file_system = false, force = false, from_stdin = false;
@@ -80,6 +83,7 @@ void register_backup(CLI::App& app, GlobalOptions& g, int& exit_code) {
   cmd->add_option("--tag", a->tags, "tag the snapshot (repeatable)");
   cmd->add_option("--dataset", a->dataset, "dataset name")->capture_default_str();
   cmd->add_option("--host", a->host, "host name to record (default: this host)");
+  cmd->add_option("--time", a->time, "time to record instead of now, RFC 3339 UTC (e.g. 2026-01-31T22:00:00Z; imports)");
   cmd->add_option("--exclude", a->excludes, "exclude paths matching this glob (repeatable)");
   cmd->add_flag("--one-file-system,-x", a->one_file_system, "do not cross filesystem boundaries");
   cmd->add_flag("--force", a->force, "read every file even if unchanged since the parent");
@@ -107,7 +111,15 @@ void register_backup(CLI::App& app, GlobalOptions& g, int& exit_code) {
     opts.dataset = a->dataset;
     opts.host = a->host.empty() ? local_hostname() : a->host;
     opts.threads = g.threads;
-    opts.before_commit = [&lock](repo::Snapshot&) { lock->check_held(); };
+    std::optional<int64_t> recorded_time;
+    if (!a->time.empty()) {
+      recorded_time = parse_rfc3339(a->time);
+      if (!recorded_time) throw Error(ExitCode::usage, "--time '" + a->time + "' is not RFC 3339 (YYYY-MM-DDTHH:MM:SSZ)");
+    }
+    opts.before_commit = [&lock, recorded_time](repo::Snapshot& s) {
+      lock->check_held();
+      if (recorded_time) s.time_ns = *recorded_time;
+    };
     std::vector<std::string> abs;
     for (const auto& p : a->paths) abs.push_back(source::canonical_source_path(p));
     if (!a->parent.empty()) opts.parent = &repo::find_snapshot(snaps, a->parent);

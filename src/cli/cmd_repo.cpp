@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/config_file.h"
+#include "cli/config_apply.h"
 #include "common/error.h"
 #include "common/time_util.h"
 #include "repo/copier.h"
@@ -27,14 +27,8 @@ struct ReplicaArgs {
 };
 
 ConfigFile load_replica_config(GlobalOptions& g, ReplicaArgs& a) {
-  if (a.config.empty() && std::getenv("STRATA_CONFIG")) a.config = std::getenv("STRATA_CONFIG");
-  if (a.config.empty()) throw Error(ExitCode::usage, "replicas come from strata.yaml: use --config FILE or STRATA_CONFIG");
-  ConfigFile cfg = load_config_file(a.config);
-  if (g.repo.empty()) g.repo = cfg.repository;
-  if (g.password_file.empty() && g.key_file.empty()) {
-    g.password_file = cfg.password_file;
-    g.key_file = cfg.key_file;
-  }
+  ConfigFile cfg = load_config_into(g, a.config);
+  if (cfg.path.empty()) throw Error(ExitCode::usage, "replicas come from strata.yaml: use --config FILE or STRATA_CONFIG");
   if (cfg.replicas.empty()) throw Error(ExitCode::usage, cfg.path + " lists no replicas");
   return cfg;
 }

@@ -2,6 +2,8 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/config_apply.h"
+#include "cli/tier_report.h"
 #include "common/error.h"
 #include "common/time_util.h"
 #include "repo/lock.h"
@@ -15,15 +17,26 @@ void register_restore(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto opts = std::make_shared<source::RestoreOptions>();
   auto* cmd = app.add_subcommand("restore", "restore a snapshot into a directory");
   cmd->add_option("snapshot", *snap_ref, "snapshot id, prefix or 'latest'")->required();
-  cmd->add_option("--target,-t", opts->target, "directory to restore into")->required();
+  cmd->add_option("--target,-t", opts->target, "directory to restore into");
   cmd->add_option("--include,-i", opts->includes, "restore only this path (repeatable)");
-  cmd->callback([&g, &exit_code, snap_ref, opts] {
+  auto plan = std::make_shared<bool>(false);
+  auto config = std::make_shared<std::string>();
+  cmd->add_flag("--plan", *plan, "only list what the restore would read from which storage class, and its cost");
+  cmd->add_option("--config", *config, "strata.yaml with lifecycle prices for --plan (env STRATA_CONFIG)");
+  cmd->callback([&g, &exit_code, snap_ref, opts, plan, config] {
     apply_environment(g);
+    ConfigFile cfg = *plan ? load_config_into(g, *config) : ConfigFile{};
+    if (!*plan && opts->target.empty()) throw Error(ExitCode::usage, "--target is required (or --plan)");
     auto repo = open_repository(g);
     auto lock = repo::RepoLock::acquire(*repo, false, "restore");
     repo->load_index();
     auto snaps = load_snapshots_or_warn(*repo);
     const auto& snap = repo::find_snapshot(snaps, *snap_ref);
+    if (*plan) {
+      print_restore_plan(g, *repo, snap, cfg.lifecycle);
+      exit_code = 0;
+      return;
+    }
     opts->threads = g.threads;
     ProgressCounters progress;
     int64_t start = now_ns();

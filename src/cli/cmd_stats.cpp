@@ -3,17 +3,29 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/config_apply.h"
+#include "cli/tier_report.h"
 #include "repo/snapshot.h"
 
 namespace strata::cli {
 
 void register_stats(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto* cmd = app.add_subcommand("stats", "show repository sizes, dedup and compression ratios");
-  cmd->callback([&g, &exit_code] {
+  auto by_tier = std::make_shared<bool>(false);
+  auto config = std::make_shared<std::string>();
+  cmd->add_flag("--by-tier", *by_tier, "bytes, objects and monthly cost per storage class and dataset");
+  cmd->add_option("--config", *config, "strata.yaml with lifecycle prices (env STRATA_CONFIG)");
+  cmd->callback([&g, &exit_code, by_tier, config] {
     apply_environment(g);
+    ConfigFile cfg = *by_tier ? load_config_into(g, *config) : ConfigFile{};
     auto repo = open_repository(g);
     repo->load_index();
     auto snaps = load_snapshots_or_warn(*repo);
+    if (*by_tier) {
+      print_tier_stats(g, *repo, snaps, cfg.lifecycle);
+      exit_code = 0;
+      return;
+    }
     uint64_t logical = 0;
     for (const auto& s : snaps) logical += s.summary.bytes_total;
     uint64_t raw = 0, raw_all = 0, data_blobs = 0, tree_blobs = 0;

@@ -24,6 +24,7 @@ void register_unlock(CLI::App& app, GlobalOptions& g, int& exit_code);
 void register_key(CLI::App& app, GlobalOptions& g, int& exit_code);
 void register_copy(CLI::App& app, GlobalOptions& g, int& exit_code);
 void register_repo(CLI::App& app, GlobalOptions& g, int& exit_code);
+void register_tier(CLI::App& app, GlobalOptions& g, int& exit_code);
 void register_pg(CLI::App& app, GlobalOptions& g, int& exit_code);
 // The `pg` group's subcommands that live in their own files.
 void register_pg_backup(CLI::App& group, GlobalOptions& g, int& exit_code);

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/time_util.h"
 
 namespace strata::cli {
 
@@ -77,11 +78,66 @@ ConfigFile load_config_file(const std::string& given) {
   }
   if (root.IsNull()) return cfg;
   // Sections other parts of Strata read (daemon, schedules, ...) are allowed here.
-  r.only_keys(root, "", {"repository", "password_file", "key_file", "postgres", "replicas", "tiers", "sources",
+  r.only_keys(root, "", {"repository", "password_file", "key_file", "postgres", "replicas", "lifecycle", "tiers", "sources",
                          "schedules", "retention", "server"});
   if (root["repository"]) cfg.repository = r.text(root["repository"], "repository");
   if (root["password_file"]) cfg.password_file = r.path(root["password_file"], "password_file");
   if (root["key_file"]) cfg.key_file = r.path(root["key_file"], "key_file");
+  if (const auto& lc = root["lifecycle"]) {
+    r.only_keys(lc, "lifecycle", {"warm_after", "cold_after", "archive_after", "datasets", "storage_classes", "prices"});
+    auto thresholds = [&](const YAML::Node& n, const std::string& key, policy::Thresholds t) {
+      auto age = [&](const char* k, int64_t& out) {
+        if (!n[k]) return;
+        auto ns = parse_duration_ns(r.text(n[k], key + "." + k));
+        if (!ns || *ns <= 0) r.fail(key + "." + k, "must be a duration such as 30d, 12h or 1y");
+        out = *ns;
+      };
+      age("warm_after", t.warm_after_ns);
+      age("cold_after", t.cold_after_ns);
+      age("archive_after", t.archive_after_ns);
+      if (!(t.warm_after_ns <= t.cold_after_ns && t.cold_after_ns <= t.archive_after_ns))
+        r.fail(key, "warm_after <= cold_after <= archive_after is required");
+      return t;
+    };
+    cfg.lifecycle.defaults = thresholds(lc, "lifecycle", cfg.lifecycle.defaults);
+    if (const auto& ds = lc["datasets"]) {
+      if (!ds.IsMap()) r.fail("lifecycle.datasets", "must be a mapping of dataset name to thresholds");
+      for (const auto& kv : ds) {
+        const std::string name = kv.first.as<std::string>();
+        const std::string key = "lifecycle.datasets." + name;
+        r.only_keys(kv.second, key, {"warm_after", "cold_after", "archive_after"});
+        cfg.lifecycle.per_dataset[name] = thresholds(kv.second, key, cfg.lifecycle.defaults);
+      }
+    }
+    if (const auto& sc = lc["storage_classes"]) {
+      r.only_keys(sc, "lifecycle.storage_classes", {"hot", "warm", "cold", "archive"});
+      const char* names[] = {"hot", "warm", "cold", "archive"};
+      for (int i = 0; i < 4; ++i)
+        if (sc[names[i]]) cfg.lifecycle.storage_class[i] = r.text(sc[names[i]], std::string("lifecycle.storage_classes.") + names[i]);
+    }
+    if (const auto& pr = lc["prices"]) {
+      if (!pr.IsMap()) r.fail("lifecycle.prices", "must be a mapping of storage class to prices");
+      for (const auto& kv : pr) {
+        const std::string cls = kv.first.as<std::string>();
+        const std::string key = "lifecycle.prices." + cls;
+        r.only_keys(kv.second, key, {"storage_per_gib_month", "retrieval_per_gib", "retrieval_hours"});
+        policy::ClassPrice p = cfg.lifecycle.price(cls);
+        auto num = [&](const char* k, double& out) {
+          if (!kv.second[k]) return;
+          try {
+            out = kv.second[k].as<double>();
+          } catch (const YAML::Exception&) {
+            r.fail(key + "." + k, "must be a number");
+          }
+          if (out < 0) r.fail(key + "." + k, "must not be negative");
+        };
+        num("storage_per_gib_month", p.storage_per_gib_month);
+        num("retrieval_per_gib", p.retrieval_per_gib);
+        num("retrieval_hours", p.retrieval_hours);
+        cfg.lifecycle.prices[cls] = p;
+      }
+    }
+  }
   if (const auto& reps = root["replicas"]) {
     if (!reps.IsSequence()) r.fail("replicas", "must be a list of {name, repository, key_file|password_file}");
     std::set<std::string> names;

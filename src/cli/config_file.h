@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/lifecycle.h"
 #include "source/postgres/stanza.h"
 
 namespace strata::cli {
@@ -23,6 +24,7 @@ struct ConfigFile {
   std::string repository, password_file, key_file;
   std::map<std::string, source::postgres::StanzaSettings> stanzas;
   std::vector<ReplicaSettings> replicas;
+  policy::Lifecycle lifecycle;  // lifecycle: (defaults when absent)
 };
 
 // Parses the file; Error(usage) naming the file and the key for anything malformed

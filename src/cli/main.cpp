@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   cli::register_init(app, g, exit_code);
   cli::register_copy(app, g, exit_code);
   cli::register_repo(app, g, exit_code);
+  cli::register_tier(app, g, exit_code);
   cli::register_backup(app, g, exit_code);
   cli::register_snapshots(app, g, exit_code);
   cli::register_ls(app, g, exit_code);

@@ -20,6 +20,7 @@ struct ObjectInfo {
   std::string name;  // full object name, e.g. "data/ab/ab12..."
   uint64_t size = 0;
   int64_t modified_ns = 0;  // when the object was stored (0 if the backend cannot tell)
+  std::string storage_class;  // object storage: "STANDARD", "GLACIER", ...; "" elsewhere
 };
 
 // An object written in pieces whose name is known only at the end (a pack is named
@@ -90,6 +91,10 @@ class Backend {
   // bucket); true if something was created. Only `init` calls it. Local
   // directories are created by the first put, so the default does nothing.
   virtual bool create_root() { return false; }
+
+  // Moves an object to another storage class in place (object storage tiers).
+  // The default refuses: Error(usage) saying this backend has no classes.
+  virtual void set_storage_class(const std::string& name, const std::string& storage_class);
 };
 
 // Opens a backend for a repository location: a local directory path (optionally

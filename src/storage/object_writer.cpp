@@ -1,5 +1,6 @@
-// The default Backend::begin_put: collects the pieces in memory and stores them with
-// one put() on commit, for backends that cannot stream (memory, fault injection).
+// Default Backend methods: begin_put collects the pieces in memory and stores them
+// with one put() on commit, for backends that cannot stream (memory, fault
+// injection); set_storage_class refuses where there are no storage classes.
 #include <string>
 
 #include "storage/backend.h"
@@ -28,6 +29,12 @@ class BufferedObjectWriter : public ObjectWriter {
 };
 
 }  // namespace
+
+void Backend::set_storage_class(const std::string& name, const std::string& storage_class) {
+  throw Error(ExitCode::usage, location() + "/" + name + ": cannot move to storage class " + storage_class +
+                                   ": this repository is not on object storage (local tier directories are not "
+                                   "supported yet)");
+}
 
 std::unique_ptr<ObjectWriter> Backend::begin_put(const std::string& prefix) {
   return std::make_unique<BufferedObjectWriter>(*this, prefix);

@@ -308,7 +308,9 @@ std::vector<ObjectInfo> S3Backend::list(const std::string& prefix) {
       } catch (const Error&) {
         continue;  // "folder" markers and other keys that are not repository objects
       }
-      if (under_prefix(name, prefix)) out.push_back(ObjectInfo{std::move(name), o.size, o.modified_ns});
+      if (under_prefix(name, prefix))
+        out.push_back(ObjectInfo{std::move(name), o.size, o.modified_ns,
+                                 o.storage_class.empty() ? "STANDARD" : o.storage_class});
     }
     if (page.truncated && page.next_token.empty())
       throw Error(ExitCode::io, what + ": truncated listing without a continuation token");

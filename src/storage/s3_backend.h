@@ -53,7 +53,7 @@ class S3Backend : public Backend {
   // Storage class of one object (HEAD), "STANDARD" when the server names none.
   std::string storage_class(const std::string& name);
   // Rewrites an object in place with another storage class (server-side copy).
-  void set_storage_class(const std::string& name, const std::string& storage_class);
+  void set_storage_class(const std::string& name, const std::string& storage_class) override;
 
   const S3Location& s3_location() const { return location_; }
 
