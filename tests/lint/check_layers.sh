@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fails when a source file includes a header from a layer above it (or sideways):
-# arrows point down only — cli -> source -> repo -> {crypto, storage} -> common.
+# arrows point down only — cli -> source -> repo -> {crypto, storage} -> common,
+# and cli -> policy -> common (policy decides from facts its caller gives it).
 set -euo pipefail
 SRC="$(cd "$(dirname "$0")/../../src" && pwd)"
 declare -A allowed=(
@@ -9,7 +10,8 @@ declare -A allowed=(
   [storage]="storage common"
   [repo]="repo crypto storage common"
   [source]="source repo crypto storage common"
-  [cli]="cli source repo crypto storage common"
+  [policy]="policy common"
+  [cli]="cli source repo crypto storage common policy"
 )
 bad=0
 for layer in "${!allowed[@]}"; do
