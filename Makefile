@@ -52,5 +52,12 @@ bench-pg: build
 	@bash scripts/install-deps.sh --bench-pg
 	@bash bench/pg/run.sh $(BUILD_DIR)/strata
 
+# Strata on S3 (Ceph radosgw on loopback) against Strata on a local repository and
+# restic on the same server: backup, warm-cache re-backup, restore (bench/s3/run.sh).
+.PHONY: bench-s3
+bench-s3: build
+	@bash scripts/install-deps.sh --bench
+	@bash bench/s3/run.sh $(BUILD_DIR)/strata
+
 clean:
 	rm -rf $(BUILD_DIR) $(FUZZ_DIR)
