@@ -175,7 +175,14 @@ std::optional<Bytes> Repository::load_cached_tree(const BlobId& id, const BlobLo
   if (auto hit = open_cached()) return hit;
   std::lock_guard lock(tree_fetch_mu_);
   if (auto hit = open_cached()) return hit;  // another thread fetched it meanwhile
-  cache_->put(pack, backend_->get(pack));
+  Bytes whole;
+  try {
+    whole = backend_->get(pack);
+  } catch (const Error& e) {
+    if (e.code() != ExitCode::not_found) throw;
+    throw Error(ExitCode::integrity, backend_->location() + "/" + pack + ": pack named by the index is missing");
+  }
+  cache_->put(pack, whole);
   return open_cached();
 }
 
