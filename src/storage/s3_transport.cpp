@@ -123,6 +123,7 @@ bool S3Transport::perform(const HttpRequest& req, HttpResponse& resp, TransportF
   curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "strata/" STRATA_VERSION);
   curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4_.c_str());
   curl_easy_setopt(h, CURLOPT_USERNAME, credentials_.access_key.c_str());
   curl_easy_setopt(h, CURLOPT_PASSWORD, credentials_.secret_key.c_str());
