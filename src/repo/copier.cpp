@@ -17,17 +17,10 @@ std::string short_id(const std::string& id) { return id.substr(0, 8); }
 
 // Every blob (trees included) reachable from `root` in `repo`.
 void collect_blobs(Repository& repo, const BlobId& root, std::set<BlobId>& trees, std::set<BlobId>& data) {
-  std::vector<BlobId> todo{root};
-  while (!todo.empty()) {
-    BlobId id = todo.back();
-    todo.pop_back();
-    if (!trees.insert(id).second) continue;
-    Tree t = load_tree(repo, id);
-    for (const auto& n : t.nodes) {
-      for (const auto& c : n.content) data.insert(c);
-      if (n.subtree) todo.push_back(*n.subtree);
-    }
-  }
+  std::set<BlobId> seen;
+  for_each_blob(repo, root, seen, [&](const BlobId& id, BlobType type) {
+    (type == BlobType::tree ? trees : data).insert(id);
+  });
 }
 
 // Trees read back from `to` and every data blob present in its index.

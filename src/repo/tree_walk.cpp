@@ -74,4 +74,21 @@ std::optional<Node> find_node(Repository& repo, const BlobId& root, const std::s
   return found;
 }
 
+void for_each_blob(Repository& repo, const BlobId& root, std::set<BlobId>& seen,
+                   const std::function<void(const BlobId& id, BlobType type)>& visit) {
+  std::vector<BlobId> trees_to_load{root};
+  while (!trees_to_load.empty()) {
+    BlobId id = trees_to_load.back();
+    trees_to_load.pop_back();
+    if (!seen.insert(id).second) continue;
+    visit(id, BlobType::tree);
+    Tree t = load_tree(repo, id);
+    for (const auto& n : t.nodes) {
+      for (const auto& c : n.content)
+        if (seen.insert(c).second) visit(c, BlobType::data);
+      if (n.subtree) trees_to_load.push_back(*n.subtree);
+    }
+  }
+}
+
 }  // namespace strata::repo

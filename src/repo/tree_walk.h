@@ -4,6 +4,7 @@
 #pragma once
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "common/error.h"
@@ -26,6 +27,12 @@ void walk_tree(Repository& repo, const BlobId& root,
 
 // Finds the node at `path` ("/srv/data/file"; "/" returns nullopt: the root has no
 // node). Returns nullopt if absent.
+// Calls `visit(id, type)` once for every tree and data blob under `root` that is
+// not yet in `seen` (which it fills), loading each tree once; shared subtrees
+// already seen are not walked again.
+void for_each_blob(Repository& repo, const BlobId& root, std::set<BlobId>& seen,
+                   const std::function<void(const BlobId& id, BlobType type)>& visit);
+
 std::optional<Node> find_node(Repository& repo, const BlobId& root, const std::string& path);
 
 // Normalizes a user-given snapshot path: leading '/', no trailing '/', no "." parts.

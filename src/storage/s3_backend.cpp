@@ -273,7 +273,7 @@ Bytes S3Backend::get_range(const std::string& name, uint64_t offset, uint64_t le
   return std::move(r.body);
 }
 
-std::optional<uint64_t> S3Backend::stat(const std::string& name) {
+std::optional<HttpResponse> S3Backend::head_object(const std::string& name) {
   check_object_name(name);
   HttpRequest req;
   req.method = "HEAD";
@@ -282,7 +282,13 @@ std::optional<uint64_t> S3Backend::stat(const std::string& name) {
   HttpResponse r = send(req, what);
   if (r.status == 404) return std::nullopt;
   if (r.status != 200) throw http_error(what, with_error_body(req, std::move(r), what));
-  return std::strtoull(r.header("content-length").c_str(), nullptr, 10);
+  return r;
+}
+
+std::optional<uint64_t> S3Backend::stat(const std::string& name) {
+  auto r = head_object(name);
+  if (!r) return std::nullopt;
+  return std::strtoull(r->header("content-length").c_str(), nullptr, 10);
 }
 
 std::vector<ObjectInfo> S3Backend::list(const std::string& prefix) {
@@ -382,15 +388,9 @@ bool S3Backend::create_root() {
 }
 
 std::string S3Backend::storage_class(const std::string& name) {
-  check_object_name(name);
-  HttpRequest req;
-  req.method = "HEAD";
-  req.url = location_.url(location_.key_of(name));
-  const std::string what = location() + "/" + name + ": HEAD";
-  HttpResponse r = send(req, what);
-  if (r.status == 404) throw Error(ExitCode::not_found, location() + "/" + name + ": no such object");
-  if (r.status != 200) throw http_error(what, with_error_body(req, std::move(r), what));
-  std::string sc = r.header("x-amz-storage-class");
+  auto r = head_object(name);
+  if (!r) throw Error(ExitCode::not_found, location() + "/" + name + ": no such object");
+  std::string sc = r->header("x-amz-storage-class");
   return sc.empty() ? "STANDARD" : sc;
 }
 

@@ -63,6 +63,8 @@ class S3Backend : public Backend {
   HttpResponse send(HttpRequest req, const std::string& what);
   // Error for an unexpected answer: "<what>: HTTP 403 AccessDenied: message".
   Error http_error(const std::string& what, const HttpResponse& r) const;
+  // HEAD of an object: nullopt when absent, Error for any other failure.
+  std::optional<HttpResponse> head_object(const std::string& name);
   // A failed HEAD's answer, with the error body a GET of the same URL returns.
   HttpResponse with_error_body(const HttpRequest& head, HttpResponse r, const std::string& what);
   std::string storage_class_for(const std::string& name) const;
