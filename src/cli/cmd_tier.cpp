@@ -148,18 +148,23 @@ void register_tier(CLI::App& app, GlobalOptions& g, int& exit_code) {
   group->require_subcommand(1);
   auto config = std::make_shared<std::string>();
   auto dry_run = std::make_shared<bool>(false);
-  auto* apply = group->add_subcommand("apply", "move packs to the storage class their age calls for");
+  auto* apply = group->add_subcommand("apply", "move packs to the storage class (object storage) or tier directory "
+                                               "(local disk) their age calls for");
   apply->add_option("--config", *config, "strata.yaml with the lifecycle: section (env STRATA_CONFIG)");
   apply->add_flag("--dry-run", *dry_run, "only show what would move");
   apply->callback([&g, &exit_code, config, dry_run] {
     apply_environment(g);
     ConfigFile cfg = load_config_into(g, *config);
     auto repo = open_repository(g);
-    if (!repo->backend().remote())
+    const bool object_storage = repo->backend().remote();
+    if (!object_storage && cfg.lifecycle.directories.empty())
       throw Error(ExitCode::usage, "tier apply: " + repo->backend().location() +
-                                       " is on a local disk; storage classes need object storage (local tier "
-                                       "directories are not supported yet)");
+                                       " is on a local disk: name its tier directories (lifecycle.directories: "
+                                       "warm/cold/archive) in strata.yaml");
     auto lock = repo::RepoLock::acquire(*repo, false, "tier apply");
+    // Recorded in the repository before anything moves, so that every later
+    // command finds the packs without the configuration.
+    if (!object_storage && !*dry_run) repo->backend().set_tier_directories(cfg.lifecycle.directories);
     repo->load_index();
     auto snaps = load_snapshots_or_warn(*repo);
     auto usage = repo::pack_usage(*repo, snaps);
@@ -175,14 +180,18 @@ void register_tier(CLI::App& app, GlobalOptions& g, int& exit_code) {
       if (!id) continue;
       auto it = usage.find(*id);
       if (it == usage.end()) continue;  // unreferenced: prune's business
-      const auto tier = cfg.lifecycle.tier_for(it->second.dataset, now - it->second.newest_ns);
-      const std::string& want = cfg.lifecycle.class_of(tier);
-      if (o.storage_class == want) continue;
-      if (policy::Lifecycle::needs_restore(o.storage_class)) {
+      // Tree packs are metadata: check, ls and restore --plan read them, so they
+      // stay immediately readable whatever their age.
+      const auto tier = it->second.trees ? policy::Tier::hot
+                                         : cfg.lifecycle.tier_for(it->second.dataset, now - it->second.newest_ns);
+      const std::string want = object_storage ? cfg.lifecycle.class_of(tier) : cfg.lifecycle.directory_tier_of(tier);
+      const std::string have = o.storage_class.empty() ? "hot" : o.storage_class;  // local, no tiers yet
+      if (have == want) continue;
+      if (policy::Lifecycle::needs_restore(have)) {
         ++stuck;  // an archived pack a newer snapshot uses: needs a restore request before it can move
         continue;
       }
-      moves.push_back({o.name, o.storage_class, want, o.size});
+      moves.push_back({o.name, have, want, o.size});
     }
     std::map<std::pair<std::string, std::string>, ClassTotal> summary;
     for (const auto& m : moves) {

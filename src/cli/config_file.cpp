@@ -84,7 +84,8 @@ ConfigFile load_config_file(const std::string& given) {
   if (root["password_file"]) cfg.password_file = r.path(root["password_file"], "password_file");
   if (root["key_file"]) cfg.key_file = r.path(root["key_file"], "key_file");
   if (const auto& lc = root["lifecycle"]) {
-    r.only_keys(lc, "lifecycle", {"warm_after", "cold_after", "archive_after", "datasets", "storage_classes", "prices"});
+    r.only_keys(lc, "lifecycle", {"warm_after", "cold_after", "archive_after", "datasets", "storage_classes", "directories",
+                                         "prices"});
     auto thresholds = [&](const YAML::Node& n, const std::string& key, policy::Thresholds t) {
       auto age = [&](const char* k, int64_t& out) {
         if (!n[k]) return;
@@ -114,6 +115,13 @@ ConfigFile load_config_file(const std::string& given) {
       const char* names[] = {"hot", "warm", "cold", "archive"};
       for (int i = 0; i < 4; ++i)
         if (sc[names[i]]) cfg.lifecycle.storage_class[i] = r.text(sc[names[i]], std::string("lifecycle.storage_classes.") + names[i]);
+    }
+    if (const auto& dirs = lc["directories"]) {
+      r.only_keys(dirs, "lifecycle.directories", {"warm", "cold", "archive"});
+      for (const auto& kv : dirs) {
+        const std::string tier = kv.first.as<std::string>();
+        cfg.lifecycle.directories[tier] = r.path(kv.second, "lifecycle.directories." + tier);
+      }
     }
     if (const auto& pr = lc["prices"]) {
       if (!pr.IsMap()) r.fail("lifecycle.prices", "must be a mapping of storage class to prices");

@@ -26,6 +26,14 @@ Tier Lifecycle::tier_for(const std::string& dataset, int64_t age_ns) const {
   return Tier::hot;
 }
 
+std::string Lifecycle::directory_tier_of(Tier t) const {
+  for (int i = static_cast<int>(t); i > 0; --i) {
+    const std::string name = tier_name(static_cast<Tier>(i));
+    if (directories.contains(name)) return name;
+  }
+  return tier_name(Tier::hot);
+}
+
 ClassPrice Lifecycle::price(const std::string& storage_class) const {
   auto it = prices.find(storage_class);
   if (it != prices.end()) return it->second;

@@ -30,6 +30,9 @@ struct Lifecycle {
   Thresholds defaults;
   std::map<std::string, Thresholds> per_dataset;
   std::array<std::string, 4> storage_class{"STANDARD", "STANDARD_IA", "GLACIER", "DEEP_ARCHIVE"};
+  // Local repositories: tier name ("warm", "cold", "archive") -> directory; the
+  // repository directory itself is the hot tier.
+  std::map<std::string, std::string> directories;
   // Defaults: AWS S3 list prices (us-east-1, 2026) for standard, infrequent
   // access, Glacier Flexible Retrieval (standard retrieval) and Deep Archive
   // (standard retrieval); overridable per class in strata.yaml.
@@ -44,6 +47,10 @@ struct Lifecycle {
   const Thresholds& thresholds(const std::string& dataset) const;
   Tier tier_for(const std::string& dataset, int64_t age_ns) const;
   const std::string& class_of(Tier t) const { return storage_class[static_cast<int>(t)]; }
+  // The tier directory a pack of tier `t` goes to on a local repository: `t`'s
+  // own name when it has a directory, else the nearest hotter tier that has one
+  // ("hot" = the repository directory).
+  std::string directory_tier_of(Tier t) const;
   // The price of a class; unknown classes cost as STANDARD.
   ClassPrice price(const std::string& storage_class) const;
   // Whether reading an object in this class needs a restore request first.

@@ -17,11 +17,11 @@ std::map<PackId, PackUse> pack_usage(Repository& repo, const std::vector<Snapsho
   std::map<PackId, PackUse> out;
   std::set<BlobId> seen;
   for (const Snapshot* s : newest_first)
-    for_each_blob(repo, s->tree, seen, [&](const BlobId& id, BlobType) {
+    for_each_blob(repo, s->tree, seen, [&](const BlobId& id, BlobType type) {
       auto loc = repo.index().find(id);
       if (!loc) return;
       PackUse& u = out[repo.index().pack_id(loc->pack)];
-      if (u.newest_ns == 0) u = PackUse{s->time_ns, s->dataset};
+      if (u.newest_ns == 0) u = PackUse{s->time_ns, s->dataset, type == BlobType::tree};
     });
   return out;
 }

@@ -16,6 +16,7 @@ namespace strata::repo {
 struct PackUse {
   int64_t newest_ns = 0;
   std::string dataset;  // of the newest snapshot using it
+  bool trees = false;   // holds tree blobs (metadata): never leaves the hot tier
 };
 
 // Every pack reachable from `snaps` (the index must be loaded).

@@ -6,6 +6,7 @@
 // "data/ab/<id>", "index/<id>", "snapshots/<id>", "locks/<id>".
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -95,6 +96,11 @@ class Backend {
   // Moves an object to another storage class in place (object storage tiers).
   // The default refuses: Error(usage) saying this backend has no classes.
   virtual void set_storage_class(const std::string& name, const std::string& storage_class);
+
+  // Registers directories (tier name -> path) that packs may be moved to by
+  // set_storage_class (local repositories, see TieredBackend). The default
+  // refuses: Error(usage) saying this backend has storage classes or no tiers.
+  virtual void set_tier_directories(const std::map<std::string, std::string>& dirs);
 };
 
 // Opens a backend for a repository location: a local directory path (optionally

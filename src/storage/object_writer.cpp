@@ -32,8 +32,12 @@ class BufferedObjectWriter : public ObjectWriter {
 
 void Backend::set_storage_class(const std::string& name, const std::string& storage_class) {
   throw Error(ExitCode::usage, location() + "/" + name + ": cannot move to storage class " + storage_class +
-                                   ": this repository is not on object storage (local tier directories are not "
-                                   "supported yet)");
+                                   ": this backend has neither storage classes nor tier directories");
+}
+
+void Backend::set_tier_directories(const std::map<std::string, std::string>&) {
+  throw Error(ExitCode::usage, location() + ": tier directories are for repositories on a local disk" +
+                                   (remote() ? " (object storage tiers are storage classes)" : ""));
 }
 
 std::unique_ptr<ObjectWriter> Backend::begin_put(const std::string& prefix) {

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "storage/backend.h"
-#include "storage/local_backend.h"
+#include "storage/tiered_backend.h"
 #include "storage/s3_backend.h"
 
 namespace strata::storage {
@@ -51,7 +51,7 @@ std::unique_ptr<Backend> open_backend(const std::string& location) {
   std::error_code ec;
   std::filesystem::path abs = std::filesystem::absolute(std::filesystem::path(path), ec);
   if (ec) throw io_error("resolving repository location '" + location + "'", ec.value());
-  return std::make_unique<LocalBackend>(abs.lexically_normal().string());
+  return std::make_unique<TieredBackend>(abs.lexically_normal().string());
 }
 
 }  // namespace strata::storage

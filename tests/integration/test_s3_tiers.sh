@@ -86,5 +86,5 @@ expect_in "$WORK/out" "archived pack(s) are used by newer snapshots"
 note "a local repository has no storage classes"
 "$STRATA" init --repo "$WORK/local" --key-file "$KEYFILE" --quiet
 expect_exit 2 "$STRATA" --repo "$WORK/local" --key-file "$KEYFILE" tier apply
-expect_in "$WORK/err" "storage classes need object storage"
+expect_in "$WORK/err" "lifecycle.directories"
 echo "PASS: $(basename "$0")" >&2

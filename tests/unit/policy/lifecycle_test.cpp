@@ -38,5 +38,17 @@ TEST(Lifecycle, PricesAndRestoreNeeds) {
   EXPECT_FALSE(Lifecycle::needs_restore("GLACIER_IR"));
 }
 
+TEST(Lifecycle, DirectoryTierFallsBackToTheNearestHotterDirectory) {
+  Lifecycle l;
+  EXPECT_EQ(l.directory_tier_of(Tier::archive), "hot");  // no directories: everything stays
+  l.directories["cold"] = "/mnt/cold";
+  EXPECT_EQ(l.directory_tier_of(Tier::warm), "hot");
+  EXPECT_EQ(l.directory_tier_of(Tier::cold), "cold");
+  EXPECT_EQ(l.directory_tier_of(Tier::archive), "cold");
+  l.directories["archive"] = "/mnt/tape";
+  EXPECT_EQ(l.directory_tier_of(Tier::archive), "archive");
+  EXPECT_EQ(l.directory_tier_of(Tier::hot), "hot");
+}
+
 }  // namespace
 }  // namespace strata::policy

@@ -17,6 +17,7 @@
 #include "storage/memory_backend.h"
 #include "storage/s3_backend.h"
 #include "storage/temp_dir.h"
+#include "storage/tiered_backend.h"
 
 namespace strata::storage {
 namespace {
@@ -24,6 +25,17 @@ namespace {
 struct LocalFactory {
   testing::TempDir dir;
   std::unique_ptr<Backend> make() { return std::make_unique<LocalBackend>(dir.path() + "/repo"); }
+};
+
+// A local repository with two tier directories registered: every read goes
+// through the lookup across tiers.
+struct TieredFactory {
+  testing::TempDir dir;
+  std::unique_ptr<Backend> make() {
+    auto b = std::make_unique<TieredBackend>(dir.path() + "/repo");
+    b->set_tier_directories({{"warm", dir.path() + "/warm"}, {"cold", dir.path() + "/cold"}});
+    return b;
+  }
 };
 
 struct MemoryFactory {
@@ -73,12 +85,13 @@ class BackendContract : public ::testing::Test {
   std::unique_ptr<Backend> backend_;
 };
 
-using BackendTypes = ::testing::Types<LocalFactory, MemoryFactory, S3Factory>;
+using BackendTypes = ::testing::Types<LocalFactory, TieredFactory, MemoryFactory, S3Factory>;
 class TypeNames {
  public:
   template <typename T>
   static std::string GetName(int) {
     if (std::is_same_v<T, LocalFactory>) return "Local";
+    if (std::is_same_v<T, TieredFactory>) return "Tiered";
     return std::is_same_v<T, MemoryFactory> ? "Memory" : "S3";
   }
 };
