@@ -7,12 +7,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <optional>
-#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/pg_context.h"
+#include "cli/wal_quorum.h"
 #include "common/error.h"
 #include "repo/record_store.h"
 
@@ -68,54 +67,6 @@ Error with_archive_user_hint(const Error& e) {
   return Error(e.code(), msg);
 }
 
-// wal-push to several repositories at once (archive_to): durable, and exit 0,
-// only when at least the stanza's quorum holds the segment. A conflict in any
-// repository is never outvoted. Repositories that missed it are filled later by
-// `strata replicate`.
-void push_to_quorum(const GlobalOptions& g, const pg::StanzaSettings& st, const std::vector<WalTarget>& targets,
-                    const std::string& path) {
-  const size_t quorum = st.wal_quorum > 0 ? static_cast<size_t>(st.wal_quorum) : targets.size();
-  std::vector<std::optional<Error>> failures(targets.size());
-  std::vector<std::thread> threads;
-  for (size_t i = 0; i < targets.size(); ++i)
-    threads.emplace_back([&, i] {
-      try {
-        auto [repo, stanza] = open_stanza(targets[i].options, st.name);
-        pg::WalArchive(*repo, stanza, st.wal_compression_level).push(path);
-      } catch (const Error& e) {
-        failures[i] = e;
-      } catch (const std::exception& e) {
-        failures[i] = Error(ExitCode::failure, e.what());
-      }
-    });
-  for (auto& t : threads) t.join();
-  size_t held = 0;
-  std::string why;
-  for (size_t i = 0; i < targets.size(); ++i) {
-    if (!failures[i]) {
-      ++held;
-      continue;
-    }
-    if (failures[i]->code() == ExitCode::conflict)
-      throw Error(ExitCode::conflict, "repository " + targets[i].name + ": " + failures[i]->what());
-    why += "; " + targets[i].name + ": " + failures[i]->what();
-  }
-  const std::string name = path.substr(path.rfind('/') + 1);
-  if (held < quorum) {
-    ExitCode code = ExitCode::io;
-    for (const auto& f : failures)
-      if (f) code = f->code();
-    throw Error(code, "WAL file " + name + " is held by " + std::to_string(held) + " of " +
-                          std::to_string(targets.size()) + " repositories, quorum is " + std::to_string(quorum) + why);
-  }
-  if (!why.empty())
-    std::fprintf(stderr, "strata: warning: WAL file %s archived in %zu of %zu repositories (quorum %zu)%s; "
-                 "'strata replicate' copies it to the others\n", name.c_str(), held, targets.size(), quorum,
-                 why.c_str());
-  if (!g.quiet && g.json)
-    std::printf("%s\n", nlohmann::json({{"file", path}, {"repositories", held}, {"quorum", quorum}}).dump().c_str());
-}
-
 void register_wal_push(CLI::App& group, GlobalOptions& g, int& exit_code) {
   auto a = std::make_shared<PgArgs>();
   auto path = std::make_shared<std::string>();
@@ -150,7 +101,12 @@ void register_wal_push(CLI::App& group, GlobalOptions& g, int& exit_code) {
         exit_code = 0;
         return;
       }
-      push_to_quorum(g, st, targets, *path);
+      // Several repositories (archive_to): durable and exit 0 only when the quorum holds it.
+      WalQuorum quorum(st, std::move(targets));
+      const size_t held = quorum.push(*path);
+      if (!g.quiet && g.json)
+        std::printf("%s\n",
+                    nlohmann::json({{"file", *path}, {"repositories", held}, {"quorum", quorum.quorum()}}).dump().c_str());
       exit_code = 0;
     } catch (const Error& e) {
       throw with_archive_user_hint(e);
@@ -173,16 +129,25 @@ void register_wal_push_worker(CLI::App& group, GlobalOptions& g, int& exit_code)
   cmd->callback([&g, &exit_code, a, pg_wal, parallel, for_name] {
     a->async = true;
     auto st = resolve_stanza(g, *a);
+    const pg::SpoolDirs spool{st.spool};
+    auto targets = wal_targets(g, *a, st);
+    if (targets.size() > 1) {
+      // archive_to: a segment is acknowledged (.ok) only once the quorum holds it.
+      WalQuorum quorum(st, std::move(targets));
+      pg::run_async_pusher([&](const std::string& path) { quorum.push(path); }, spool, *pg_wal, *parallel);
+      exit_code = 0;
+      return;
+    }
     OpenedStanza opened;
     try {
       opened = open_stanza(g, st.name);
     } catch (const Error& e) {
       // Tell the waiting wal-push why, instead of letting it time out.
-      pg::report_async_push_failure(pg::SpoolDirs{st.spool}, *for_name, e);
+      pg::report_async_push_failure(spool, *for_name, e);
       throw;
     }
-    pg::run_async_pusher(*opened.repo, opened.stanza, st.wal_compression_level, pg::SpoolDirs{st.spool}, *pg_wal,
-                         *parallel);
+    pg::WalArchive archive(*opened.repo, opened.stanza, st.wal_compression_level);
+    pg::run_async_pusher([&](const std::string& path) { archive.push(path); }, spool, *pg_wal, *parallel);
     exit_code = 0;
   });
 }

@@ -38,13 +38,21 @@ void sync_dir_or_throw(const std::string& dir, const std::string& why) {
 }
 
 // mkdir -p that fsyncs the parent of each directory it creates; ignores any cache.
-void make_dirs(const std::string& dir, bool durable) {
+// `keep_root` (when not null) is a directory that must not be created again: the
+// repository directory of an opened repository that has since disappeared.
+void make_dirs(const std::string& dir, bool durable, const std::string* keep_root) {
+  if (keep_root && dir == *keep_root) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0) return;
+    throw Error(ExitCode::io, "repository directory " + dir +
+                                  " has disappeared (moved, deleted or its disk unmounted); not creating it again");
+  }
   if (::mkdir(dir.c_str(), kDirMode) != 0) {
     if (errno == EEXIST) return;  // a non-directory here makes the later open fail
     if (errno != ENOENT || parent_of(dir) == dir) {
       throw io_error("creating directory " + dir, errno);
     }
-    make_dirs(parent_of(dir), durable);
+    make_dirs(parent_of(dir), durable, keep_root);
     if (::mkdir(dir.c_str(), kDirMode) != 0) {
       if (errno == EEXIST) return;
       throw io_error("creating directory " + dir, errno);
@@ -109,6 +117,8 @@ void walk_files(const std::string& dir, const std::string& rel, const FileVisito
 LocalBackend::LocalBackend(std::string root, Durability durability)
     : root_(std::move(root)), durable_(durability == Durability::synced) {
   while (root_.size() > 1 && root_.ends_with('/')) root_.pop_back();
+  struct stat st {};
+  root_existed_ = ::stat(root_.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 std::string LocalBackend::path_of(const std::string& name) const {
@@ -121,7 +131,7 @@ void LocalBackend::ensure_dir(const std::string& dir) {
     std::lock_guard lock(dirs_mu_);
     if (known_dirs_.contains(dir)) return;
   }
-  make_dirs(dir, durable_);
+  make_dirs(dir, durable_, root_existed_ ? &root_ : nullptr);
   std::lock_guard lock(dirs_mu_);
   known_dirs_.insert(dir);
 }

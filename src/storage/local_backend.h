@@ -1,7 +1,8 @@
 // Local filesystem backend: each object is a file under the repository directory.
 // Writes go to a temporary file (in the target directory, or in the prefix's
 // directory when streamed), are fsynced, renamed into place and the directory
-// fsynced, so a crash never leaves a partial object.
+// fsynced, so a crash never leaves a partial object. A repository directory that
+// existed when the backend was made is never recreated.
 #pragma once
 #include <mutex>
 #include <set>
@@ -42,6 +43,10 @@ class LocalBackend : public Backend {
 
   std::string root_;
   bool durable_ = true;
+  // The directory existed when this backend was made: it is never created again
+  // (writes after the repository was moved away or its disk unmounted fail
+  // instead of starting a new tree on whatever is mounted below).
+  bool root_existed_ = false;
   std::mutex dirs_mu_;
   std::set<std::string> known_dirs_;
 };

@@ -39,7 +39,7 @@ pg_start "$PRIMARY"
 pgst pg stanza-create --stanza main --quiet
 unset STRATA_REPOSITORY
 wal_count() { aspg "$PG_STRATA" --repo "$1" --key-file "$2" pg info --stanza main --json |
-  python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(r.get("segments", 0) for r in d.get("wal", [])))'; }
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["wal"]["segments"])'; }
 failed() { psql_at "$PPORT" -c "select failed_count from pg_stat_archiver"; }
 
 note "every repository receives each segment"
@@ -93,6 +93,38 @@ pg_start "$R"
 pg_wait_recovered "$RP"
 [ "$(psql_at "$RP" -c "select count(*) from t")" = 3001 ] || fail "the restore from far lost rows"
 pg_stop "$R"
+
+note "async archiving (--async): a segment is acknowledged only when the quorum holds it"
+SPOOL="$WORK/spool"
+psql_at "$PPORT" -c "alter system set archive_command = '$PG_STRATA pg wal-push --config $CONFIG --stanza main --async --spool $SPOOL %p'" >/dev/null
+psql_at "$PPORT" -c "select pg_reload_conf()" >/dev/null
+mv "$WORK/far" "$WORK/far.away"
+F0=$(failed)
+DR0=$(wal_count "$WORK/dr" "$WORK/drkey")
+for i in 1 2 3; do
+  psql_at "$PPORT" -c "insert into t select g, 'd' from generate_series($((i * 10000)), $((i * 10000 + 500))) g"
+  psql_at "$PPORT" -c "select pg_switch_wal()" >/dev/null
+done
+pg_wait_archived "$PPORT"
+[ "$(failed)" = "$F0" ] || fail "async archiving failed although the quorum was reachable"
+grep -q "archived in 2 of 3 repositories (quorum 2)" "$SPOOL/pusher.log" || fail "the async pusher did not warn about far"
+[ "$(wal_count "$WORK/dr" "$WORK/drkey")" -ge $((DR0 + 3)) ] || fail "the async pusher did not write to dr"
+mv "$WORK/dr" "$WORK/dr.away"
+psql_at "$PPORT" -c "insert into t values (50000, 'below quorum')"
+psql_at "$PPORT" -c "select pg_switch_wal()" >/dev/null
+end=$((SECONDS + 30))
+until [ "$(failed)" -gt "$F0" ]; do [ "$SECONDS" -lt "$end" ] || { tail -n 20 "$SPOOL/pusher.log" "$PRIMARY.log" >&2; ls -la "$SPOOL/archive-push" >&2; fail "async archiving did not fail below the quorum"; }; sleep 0.2; done
+until grep -q "is held by 1 of 3 repositories, quorum is 2" "$PRIMARY.log"; do
+  [ "$SECONDS" -lt "$end" ] || fail "the server log does not say the async quorum was missed"; sleep 0.2
+done
+mv "$WORK/dr.away" "$WORK/dr"
+pg_wait_archived "$PPORT"
+mv "$WORK/far.away" "$WORK/far"
+pgst replicate --quiet
+pgst repo status >"$WORK/st.out"
+expect_in "$WORK/st.out" "far  $WORK/far: in sync"
+expect_in "$WORK/st.out" "dr  $WORK/dr: in sync"
+for r in dr far; do pgst --repo "$WORK/$r" --key-file "$WORK/${r}key" pg verify --stanza main >/dev/null || fail "pg verify of $r"; done
 
 note "a conflicting segment in one repository is never outvoted"
 SEG=$(psql_at "$PPORT" -c "select pg_walfile_name(pg_current_wal_lsn())")

@@ -100,12 +100,11 @@ void wait_for_async_push(const SpoolDirs& spool, const std::string& name, int ti
                                     std::to_string(timeout_s) + " s; see " + spool.root + "/pusher.log");
 }
 
-void run_async_pusher(repo::Repository& repo, const StanzaRecord& stanza, int level, const SpoolDirs& spool,
-                      const std::string& pg_wal, unsigned parallel, int idle_seconds) {
+void run_async_pusher(const PushWal& push, const SpoolDirs& spool, const std::string& pg_wal, unsigned parallel,
+                      int idle_seconds) {
   spool.create();
   int lock = try_lock(spool.root + "/pusher.lock");
   if (lock < 0) return;
-  WalArchive archive(repo, stanza, level);
   ThreadPool pool(std::max(1u, parallel));
   const std::string status = pg_wal + "/archive_status";
   auto idle_since = Clock::now();
@@ -139,7 +138,7 @@ void run_async_pusher(repo::Repository& repo, const StanzaRecord& stanza, int le
     for (const auto& name : to_push) {
       running.push_back(pool.submit([&, name] {
         try {
-          archive.push(pg_wal + "/" + name);
+          push(pg_wal + "/" + name);
           replace_file(spool.push() + "/" + name + ".ok", std::string(), Durability::synced);
         } catch (const Error& e) {
           replace_file(spool.push() + "/" + name + ".error",

@@ -34,11 +34,15 @@ struct SpoolDirs {
 void wait_for_async_push(const SpoolDirs& spool, const std::string& name, int timeout_s,
                          const std::function<void()>& start_pusher);
 
+// Stores one WAL file (its path) durably wherever it must be, or throws Error:
+// WalArchive::push for one repository, a quorum of several (cli's WalQuorum).
+using PushWal = std::function<void(const std::string& path)>;
+
 // The pusher: pushes ready segments of `pg_wal` with `parallel` in flight until
 // none has been ready for `idle_seconds`. Returns at once when another pusher
-// holds the spool's lock.
-void run_async_pusher(repo::Repository& repo, const StanzaRecord& stanza, int level, const SpoolDirs& spool,
-                      const std::string& pg_wal, unsigned parallel, int idle_seconds = 3);
+// holds the spool's lock. `push` is called from several threads at once.
+void run_async_pusher(const PushWal& push, const SpoolDirs& spool, const std::string& pg_wal, unsigned parallel,
+                      int idle_seconds = 3);
 
 // Records that pushing `name` failed with `error` (the pusher could not even
 // start: repository unreachable, wrong key), for the waiting wal-push.

@@ -233,3 +233,32 @@ TEST_F(LocalBackendTest, RealDiskFullOnTmpfs) {
 
 }  // namespace
 }  // namespace strata::storage
+
+namespace strata::storage {
+namespace {
+
+// A long-running writer (the async WAL pusher, the daemon) must not start a new
+// repository tree where the old one was moved away or its disk unmounted.
+TEST(LocalBackendRoot, AVanishedRepositoryDirectoryIsNotCreatedAgain) {
+  testing::TempDir tmp;
+  const std::string root = tmp.path() + "/repo";
+  std::filesystem::create_directories(root);
+  LocalBackend b(root);
+  b.put("records/a", as_bytes("1"));
+  std::filesystem::rename(root, tmp.path() + "/moved");
+  try {
+    b.put("records/b", as_bytes("2"));
+    ADD_FAILURE() << "put recreated the repository directory";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::io);
+    EXPECT_NE(std::string(e.what()).find("has disappeared"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(root));
+  // A directory that did not exist yet (init) is created by the first put.
+  LocalBackend fresh(tmp.path() + "/new/repo");
+  fresh.put("config", as_bytes("c"));
+  EXPECT_TRUE(std::filesystem::exists(tmp.path() + "/new/repo/config"));
+}
+
+}  // namespace
+}  // namespace strata::storage
