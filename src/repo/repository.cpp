@@ -16,6 +16,8 @@ namespace strata::repo {
 namespace {
 constexpr size_t kIndexEveryPacks = 32;  // bounded work lost if a backup is killed
 constexpr size_t kPackPiece = 1024 * 1024;  // sealed bytes handed to the writer at once
+// Packs uploading at once to a remote backend (each holds its bytes until done).
+constexpr size_t kUploadsInFlight = 4;
 const char* kPackHeaderAad = "strata/v1/pack-header";
 
 std::string id_of_bytes(ByteView data) { return to_hex(crypto::sha256(data)); }
@@ -120,6 +122,7 @@ std::unique_ptr<Repository> Repository::open(std::unique_ptr<storage::Backend> b
   repo->tree_mac_ = std::make_unique<crypto::HmacSha256>(ByteView(tree_key.data(), tree_key.size()));
   repo->chunker_ = std::make_unique<Chunker>(repo->config_.chunker, repo->keys_.chunker_key);
   repo->backend_ = std::move(backend);
+  if (repo->backend_->remote()) repo->uploader_ = std::make_unique<PackUploader>(kUploadsInFlight);
   return repo;
 }
 
@@ -319,12 +322,34 @@ void Repository::write_pack(std::unique_ptr<Packer>& p) {
     append(p->pending, tail);
     write_piece(*p, p->pending);
     id = p->hash.finish();
-    p->out->commit(pack_name(id));  // durable before any index names it
-    if (cache_ && p->type == BlobType::tree) cache_->put(pack_name(id), p->cache_copy);
   } catch (...) {
     // The pack is lost (io_mu is released by now): release its blobs so a retry
     // stores them again.
     discard(p);
+    throw;
+  }
+  if (uploader_) {
+    std::shared_ptr<Packer> finished(std::move(p));
+    try {
+      uploader_->submit([this, finished, id] { commit_pack(*finished, id); });
+    } catch (...) {  // an earlier upload failed: this pack is not written either
+      for (const auto& e : finished->entries) index_->unreserve(e.id);
+      throw;
+    }
+    return;
+  }
+  commit_pack(*p, id);
+  p.reset();
+}
+
+void Repository::commit_pack(Packer& packer, const PackId& id) {
+  Packer* p = &packer;
+  try {
+    p->out->commit(pack_name(id));  // durable before any index names it
+    if (cache_ && p->type == BlobType::tree) cache_->put(pack_name(id), p->cache_copy);
+  } catch (...) {
+    std::lock_guard<std::mutex> io(p->io_mu);
+    for (const auto& e : p->entries) index_->unreserve(e.id);
     throw;
   }
   stats_.stored_bytes_added += p->size;
@@ -334,7 +359,6 @@ void Repository::write_pack(std::unique_ptr<Packer>& p) {
     std::lock_guard<std::mutex> lock(pending_mu_);
     unindexed_packs_.push_back(IndexedPack{id, std::move(p->entries)});
   }
-  p.reset();
 }
 
 void Repository::write_pending_index(bool force) {
@@ -373,6 +397,7 @@ void Repository::flush() {
       if (p) write_pack(p);
     }
   }
+  if (uploader_) uploader_->wait_all();  // every pack durable (or the first failure) before the index
   write_pending_index(true);
 }
 

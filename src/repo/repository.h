@@ -21,6 +21,7 @@
 #include "repo/chunker.h"
 #include "repo/master_index.h"
 #include "repo/metadata_cache.h"
+#include "repo/pack_uploader.h"
 #include "repo/repo_config.h"
 #include "repo/sealed_object.h"
 #include "storage/backend.h"
@@ -152,8 +153,12 @@ class Repository {
   // Drops an unfinished pack: its blobs are released so that a retry stores them.
   void discard(std::unique_ptr<Packer>& p);
   // Finishes and commits a pack, indexes it in memory, and queues it for the next
-  // index file; resets `p`.
+  // index file; resets `p`. On a remote backend the commit (the upload) runs on
+  // uploader_ and write_pack returns once it has started.
   void write_pack(std::unique_ptr<Packer>& p);
+  // The second half of write_pack: commits the finished pack `id`, then indexes
+  // it. On failure its blobs are released (a retry stores them again).
+  void commit_pack(Packer& p, const PackId& id);
   void write_pending_index(bool force);
   // get_range of an indexed pack; its absence is Error(integrity).
   Bytes read_indexed_range(const std::string& pack, uint64_t offset, uint64_t length);
@@ -184,6 +189,9 @@ class Repository {
   std::mutex pending_mu_;
   std::vector<IndexedPack> unindexed_packs_;
   WriteStats stats_;
+  // Remote backends only; last, so that running uploads end before the members
+  // they use go away.
+  std::unique_ptr<PackUploader> uploader_;
 };
 
 }  // namespace strata::repo

@@ -135,11 +135,25 @@ struct ReadGroup {
   size_t first, last;
 };
 
-// Groups tasks (sorted by pack and offset) into reads of at most kMaxRead bytes
-// that skip at most kMaxGap bytes of blobs not needed: one open and one pread for
-// dozens of small files instead of one each.
-std::vector<ReadGroup> group_reads(const std::vector<BlobTask>& tasks) {
-  constexpr uint64_t kMaxRead = 4 * 1024 * 1024, kMaxGap = 64 * 1024;
+// How restore reads packs: on a local disk 4 MiB reads that skip at most 64 KiB
+// of unneeded blobs, one writer thread per core; on object storage, where every
+// read is a request with a round trip, 8 MiB reads that skip up to 1 MiB and
+// enough threads to keep several GETs in flight while others decrypt and write.
+struct ReadShape {
+  uint64_t max_read, max_gap;
+  unsigned threads;
+};
+ReadShape read_shape(bool remote, unsigned threads_option) {
+  const unsigned cores = ThreadPool::default_threads();
+  if (remote) return {8u << 20, 1u << 20, threads_option ? threads_option : std::max(8u, 4 * cores)};
+  return {4u << 20, 64u << 10, threads_option ? threads_option : cores};
+}
+
+// Groups tasks (sorted by pack and offset) into reads of at most max_read bytes
+// that skip at most max_gap bytes of blobs not needed: one open and one pread (or
+// one GET) for dozens of small files instead of one each.
+std::vector<ReadGroup> group_reads(const std::vector<BlobTask>& tasks, const ReadShape& shape) {
+  const uint64_t kMaxRead = shape.max_read, kMaxGap = shape.max_gap;
   std::vector<ReadGroup> groups;
   for (size_t i = 0; i < tasks.size(); ++i) {
     const auto& loc = tasks[i].loc;
@@ -491,7 +505,8 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
   std::sort(tasks.begin(), tasks.end(), [](const BlobTask& a, const BlobTask& b) {
     return a.loc.pack != b.loc.pack ? a.loc.pack < b.loc.pack : a.loc.offset < b.loc.offset;
   });
-  const std::vector<ReadGroup> groups = group_reads(tasks);
+  const ReadShape shape = read_shape(repo.backend().remote(), options.threads);
+  const std::vector<ReadGroup> groups = group_reads(tasks, shape);
 
   // 4. Fetch, verify and write in parallel.
   std::mutex errors_mu;
@@ -508,8 +523,8 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
   };
   // Writing is CPU work (decrypting, decompressing, copying small files into the
   // page cache) and concurrent writers of one file contend for its lock: one
-  // thread per core.
-  ThreadPool writers(options.threads ? options.threads : ThreadPool::default_threads());
+  // thread per core, more when reads wait on the network (read_shape).
+  ThreadPool writers(shape.threads);
   parallel_for(writers, groups.size(), [&](size_t g) {
     if (stop) return;
     const ReadGroup& group = groups[g];

@@ -24,6 +24,10 @@ class FaultBackend : public Backend {
   // Gets/get_ranges of matching names return data with one byte flipped.
   void corrupt_reads_if(std::function<bool(const std::string&)> pred);
   void clear_faults();
+  // Reports remote() = true, as object storage does: a repository opened on it
+  // then uploads packs in the background (its error paths tested on memory).
+  void pretend_remote(bool on) { remote_ = on; }
+  bool remote() const override { return remote_; }
 
   std::string location() const override { return "fault:" + inner_.location(); }
   void put(const std::string& name, ByteView data) override;
@@ -49,6 +53,7 @@ class FaultBackend : public Backend {
   bool count_limit_set_ = false;
   uint64_t puts_left_ = 0;
   bool full_ = false;  // a limit was hit: every later write fails
+  bool remote_ = false;
   std::function<bool(const std::string&)> fail_reads_;
   std::function<bool(const std::string&)> corrupt_reads_;
 };

@@ -2,7 +2,9 @@
 // save_snapshot throw ExitCode::io saying "disk full"; once space is back, a fresh
 // open + check_repository (read_data) finds no errors and earlier snapshots restore.
 // Also: retrying in the same process after a failed flush must not silently drop
-// the blobs of the failed pack or index.
+// the blobs of the failed pack or index. Every test runs twice: packs committed
+// by the writing worker (local disk) and uploaded in the background (a backend
+// that says it is remote, as object storage does).
 #include <gtest/gtest.h>
 
 #include "repo/checker.h"
@@ -19,13 +21,19 @@ std::string joined(const std::vector<std::string>& v) {
   return s;
 }
 
-class DiskFullTest : public ::testing::Test {
+class DiskFullTest : public ::testing::TestWithParam<bool> {
  protected:
+  // A FaultBackend over `mem`, remote when the test's parameter says so.
+  std::unique_ptr<storage::FaultBackend> fault_view(storage::MemoryBackend& mem) {
+    auto b = std::make_unique<storage::FaultBackend>(mem);
+    b->pretend_remote(GetParam());
+    return b;
+  }
   void SetUp() override { open_on(mem_, small_options()); }
   // A new repository on `mem`, opened through a FaultBackend.
   void open_on(storage::MemoryBackend& mem, const InitOptions& options) {
     Repository::init(mem, secret_, options, slot_info("keyfile"));
-    repo_ = Repository::open(std::make_unique<storage::FaultBackend>(mem), secret_);
+    repo_ = Repository::open(fault_view(mem), secret_);
     repo_->load_index();
     fault_ = static_cast<storage::FaultBackend*>(&repo_->backend());
   }
@@ -58,7 +66,7 @@ class DiskFullTest : public ::testing::Test {
   storage::FaultBackend* fault_ = nullptr;
 };
 
-TEST_F(DiskFullTest, FlushFailsWritingThePack) {
+TEST_P(DiskFullTest, FlushFailsWritingThePack) {
   Bytes d = random_data(10000, 61);
   save(d);
   fault_->fail_puts_after_count(0);
@@ -69,7 +77,7 @@ TEST_F(DiskFullTest, FlushFailsWritingThePack) {
   EXPECT_TRUE(mem_.list("data").empty()) << "no partial pack";
 }
 
-TEST_F(DiskFullTest, FlushFailsWritingTheIndex) {
+TEST_P(DiskFullTest, FlushFailsWritingTheIndex) {
   save(random_data(10000, 62));
   fault_->fail_puts_after_count(1);  // the pack fits, its index does not
   expect_disk_full([&] { repo_->flush(); });
@@ -78,7 +86,7 @@ TEST_F(DiskFullTest, FlushFailsWritingTheIndex) {
   EXPECT_EQ(rep.warnings.size(), 1u) << "the unindexed pack is garbage for prune";
 }
 
-TEST_F(DiskFullTest, SaveBlobFailsWhenAPackFills) {
+TEST_P(DiskFullTest, SaveBlobFailsWhenAPackFills) {
   fault_->fail_puts_after_bytes(3 * 1024 * 1024);
   std::string msg;
   size_t saved = 0;
@@ -95,7 +103,7 @@ TEST_F(DiskFullTest, SaveBlobFailsWhenAPackFills) {
   check_fresh();
 }
 
-TEST_F(DiskFullTest, SnapshotFailureLeavesEarlierSnapshotsRestorable) {
+TEST_P(DiskFullTest, SnapshotFailureLeavesEarlierSnapshotsRestorable) {
   // First snapshot succeeds.
   Bytes a = random_data(30000, 63);
   BlobId ia = save(a);
@@ -131,7 +139,7 @@ TEST_F(DiskFullTest, SnapshotFailureLeavesEarlierSnapshotsRestorable) {
     fresh->load_index();
     EXPECT_EQ(fresh->load_blob(ia, BlobType::data), a);
     // Reset the in-process state for the next round, as a new process would.
-    repo_ = Repository::open(std::make_unique<storage::FaultBackend>(mem_), secret_);
+    repo_ = Repository::open(fault_view(mem_), secret_);
     repo_->load_index();
     fault_ = static_cast<storage::FaultBackend*>(&repo_->backend());
   }
@@ -140,7 +148,7 @@ TEST_F(DiskFullTest, SnapshotFailureLeavesEarlierSnapshotsRestorable) {
 // After a failed flush the process may retry (e.g. a daemon after freeing space).
 // The blobs of a pack that could not be written must not stay "reserved" in the
 // index, or a retried save_blob() would skip them and they would never be stored.
-TEST_F(DiskFullTest, RetryAfterFailedPackWriteStoresTheBlob) {
+TEST_P(DiskFullTest, RetryAfterFailedPackWriteStoresTheBlob) {
   Bytes d = random_data(10000, 65);
   BlobId id = save(d);
   fault_->fail_puts_after_count(0);
@@ -156,7 +164,7 @@ TEST_F(DiskFullTest, RetryAfterFailedPackWriteStoresTheBlob) {
 // The disk fills while a pack is being streamed (a piece of it cannot be written):
 // the save fails, the half-written pack is dropped with all its blobs, and saving
 // the same blobs again once space is back stores every one of them.
-TEST_F(DiskFullTest, DiskFullMidPackDropsThePackAndRetryStoresEveryBlob) {
+TEST_P(DiskFullTest, DiskFullMidPackDropsThePackAndRetryStoresEveryBlob) {
   storage::MemoryBackend mem;
   InitOptions o = small_options();
   o.pack_size = 8 * 1024 * 1024;  // pieces of a megabyte go out long before it is full
@@ -184,7 +192,7 @@ TEST_F(DiskFullTest, DiskFullMidPackDropsThePackAndRetryStoresEveryBlob) {
 
 // Same, when the pack was written but its index file was not: the pack must stay
 // pending so the next flush() indexes it before any snapshot that needs it.
-TEST_F(DiskFullTest, RetryAfterFailedIndexWriteIndexesThePack) {
+TEST_P(DiskFullTest, RetryAfterFailedIndexWriteIndexesThePack) {
   Bytes d = random_data(10000, 66);
   BlobId id = save(d);
   fault_->fail_puts_after_count(1);
@@ -204,6 +212,9 @@ TEST_F(DiskFullTest, RetryAfterFailedIndexWriteIndexesThePack) {
       << "snapshot " << s.id.substr(0, 8) << " committed but its data is unindexed: " << msg;
   check_fresh();
 }
+
+INSTANTIATE_TEST_SUITE_P(Commit, DiskFullTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "Background" : "Inline"; });
 
 }  // namespace
 }  // namespace strata::repo
