@@ -104,9 +104,12 @@ class RawCopier {
     auto stored = to_.backend().stat(name);
     if (!stored || *stored != pack.size())
       throw Error(ExitCode::io, to_.backend().location() + "/" + name + ": stored size does not match what was written");
-    report_.packs_copied++;
-    report_.blobs_copied += it->second.size();
-    report_.bytes_copied += pack.size();
+    {
+      std::lock_guard lock(report_mu_);  // copy_pack runs on several workers
+      report_.packs_copied++;
+      report_.blobs_copied += it->second.size();
+      report_.bytes_copied += pack.size();
+    }
     return IndexedPack{id, it->second};
   }
 
@@ -114,19 +117,31 @@ class RawCopier {
   Repository& to_;
   const CopyOptions& options_;
   CopyReport& report_;
+  std::mutex report_mu_;
   Repository::PackListing listing_;
   bool listing_loaded_ = false;
 };
 
+// Copies through the destination's own keys and chunk ids, one tree at a time
+// (memory holds one tree, whatever the snapshot's size): the data blobs a tree
+// names are fetched, opened and sealed again by `threads` workers at once, then
+// the tree is stored with the new ids, after the blobs it names.
 class ReencryptingCopier {
  public:
-  ReencryptingCopier(Repository& from, Repository& to, CopyReport& r) : from_(from), to_(to), report_(r) {}
+  ReencryptingCopier(Repository& from, Repository& to, const CopyOptions& o, CopyReport& r)
+      : from_(from), to_(to), report_(r), pool_(std::max(1u, o.threads)) {}
 
   BlobId copy_tree(const BlobId& id) {
     if (auto it = map_.find(id); it != map_.end()) return it->second;
     Tree t = load_tree(from_, id);
+    std::vector<BlobId> data;  // not copied yet, each once
+    std::set<BlobId> queued;
+    for (const auto& n : t.nodes)
+      for (const auto& c : n.content)
+        if (!map_.contains(c) && queued.insert(c).second) data.push_back(c);
+    copy_data(data);
     for (auto& n : t.nodes) {
-      for (auto& c : n.content) c = copy_data(c);
+      for (auto& c : n.content) c = map_.at(c);
       if (n.subtree) n.subtree = copy_tree(*n.subtree);
     }
     Bytes enc = encode_tree(t);
@@ -137,15 +152,18 @@ class ReencryptingCopier {
   }
 
  private:
-  BlobId copy_data(const BlobId& id) {
-    if (auto it = map_.find(id); it != map_.end()) return it->second;
-    Bytes plain = from_.load_blob(id, BlobType::data);
-    BlobId nid = to_.blob_id(plain, BlobType::data);
-    if (to_.save_blob(BlobType::data, nid, plain)) count(plain.size());
-    map_[id] = nid;
-    return nid;
+  void copy_data(const std::vector<BlobId>& ids) {
+    std::vector<BlobId> copied(ids.size());
+    parallel_for(pool_, ids.size(), [&](size_t i) {
+      Bytes plain = from_.load_blob(ids[i], BlobType::data);
+      copied[i] = to_.blob_id(plain, BlobType::data);
+      if (to_.save_blob(BlobType::data, copied[i], plain)) count(plain.size());
+    });
+    for (size_t i = 0; i < ids.size(); ++i) map_[ids[i]] = copied[i];
   }
+
   void count(uint64_t bytes) {
+    std::lock_guard lock(report_mu_);
     report_.blobs_copied++;
     report_.bytes_copied += bytes;
   }
@@ -153,7 +171,9 @@ class ReencryptingCopier {
   Repository& from_;
   Repository& to_;
   CopyReport& report_;
+  std::mutex report_mu_;
   std::map<BlobId, BlobId> map_;  // source id -> destination id
+  ThreadPool pool_;
 };
 
 }  // namespace
@@ -170,7 +190,7 @@ CopyReport copy_snapshots(Repository& from, Repository& to, const std::vector<Sn
   for (const auto& s : load_snapshots(to)) present.insert(original_id(s));
   std::map<std::string, std::string> copied_as;  // source id -> destination id (parents)
   RawCopier raw(from, to, options, report);
-  ReencryptingCopier reencrypt(from, to, report);
+  ReencryptingCopier reencrypt(from, to, options, report);
   for (const auto& snap : snaps) {
     if (present.contains(original_id(snap))) {
       report.snapshots_present++;

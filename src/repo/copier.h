@@ -25,7 +25,7 @@
 namespace strata::repo {
 
 struct CopyOptions {
-  unsigned threads = 2;  // packs in flight (raw copy)
+  unsigned threads = 2;  // packs (raw copy) or blobs (re-encrypting copy) in flight
   std::function<void(const std::string& line)> log;  // one line per snapshot
 };
 
