@@ -18,7 +18,8 @@ MIB = 1048576
 TARGET = 0.80
 ROWS = [("backup", "initial backup (fresh repository, cold cache)"),
         ("incremental", "unchanged re-backup (same repository, warm cache)"),
-        ("restore", "restore latest (cold cache)")]
+        ("restore", "restore latest (cold cache)"),
+        ("check", "check (every tree read, no data, no cache)")]
 TOOLS = ("strata-local", "strata-s3", "restic-s3")
 
 facts = {}
@@ -89,6 +90,21 @@ def ratio(row, a, b):
     return med(xs)
 
 
+def cpu_bound(row):
+    """Median over the runs of the best S3/local ratio this machine allows: the S3 run
+    needs (strata CPU + radosgw/OSD CPU) seconds of CPU, which its cores can give at
+    best in (that sum / cores) seconds of wall time."""
+    ra, rb = meas.get(row, {}).get("strata-s3", {}), meas.get(row, {}).get("strata-local", {})
+    cores = os.cpu_count() or 1
+    xs = []
+    for k in ra:
+        if k in rb and ra[k]["rc"] == 0 and rb[k]["rc"] == 0 and ra[k]["server_cpu_s"] is not None:
+            fastest = (ra[k]["cpu_s"] + ra[k]["server_cpu_s"]) / cores
+            if fastest > 0:
+                xs.append(rb[k]["wall_s"] / fastest)
+    return med(xs)
+
+
 report = {"mode": "s3", "params": params, "facts": facts,
           "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
           "data_set": {"bytes": data_bytes, "files": int(facts.get("data_files", 0))}, "rows": {}, "ratios": {}}
@@ -100,7 +116,8 @@ for row, _ in ROWS:
             report["rows"].setdefault(row, {})[t] = s
             failed |= bool(s["failed_rc"])
     report["ratios"][row] = {"strata_s3_vs_local": ratio(row, "strata-s3", "strata-local"),
-                             "strata_s3_vs_restic_s3": ratio(row, "strata-s3", "restic-s3")}
+                             "strata_s3_vs_restic_s3": ratio(row, "strata-s3", "restic-s3"),
+                             "cpu_bound_s3_vs_local": cpu_bound(row)}
 
 
 def fmt(x, spec, dash="-"):
@@ -136,16 +153,19 @@ for row, title in ROWS:
             title, t, fmt(s["wall_s"], ".2f"), fmt(s["mib_per_s"], ".1f"), fmt(s["cpu_s"], ".2f"),
             fmt(s["peak_rss_mib"], ".1f"), fmt(s["server_cpu_s"], ".2f"), fmt(s["s3_requests"], ".0f"), walls))
 lines.append("")
-lines.append("| ratio (throughput, median of per-run ratios) | backup | incremental | restore |")
-lines.append("|---|---:|---:|---:|")
+lines.append("| ratio (throughput, median of per-run ratios) | backup | incremental | restore | check |")
+lines.append("|---|---:|---:|---:|---:|")
 r = report["ratios"]
-lines.append("| strata-S3 / strata-local (target >= %.2f) | %s | - | %s |" % (
+lines.append("| strata-S3 / strata-local (target >= %.2f for backup and restore) | %s | - | %s | %s |" % (
     TARGET, *("%s %s" % (fmt(r[x]["strata_s3_vs_local"], ".2f"),
                          "" if r[x]["strata_s3_vs_local"] is None else
                          ("(met)" if r[x]["strata_s3_vs_local"] >= TARGET else "(**below target**)"))
-              for x in ("backup", "restore"))))
-lines.append("| strata-S3 / restic-S3 (> 1: strata faster) | %s | %s | %s |" % tuple(
-    fmt(r[x]["strata_s3_vs_restic_s3"], ".2f") for x in ("backup", "incremental", "restore")))
+              for x in ("backup", "restore")), fmt(r["check"]["strata_s3_vs_local"], ".2f")))
+lines.append("| best S3/local this machine allows: local wall / ((strata-S3 CPU + radosgw+OSD CPU) / %d cores) "
+             "| %s | - | %s | %s |" % (os.cpu_count() or 1, *(fmt(r[x]["cpu_bound_s3_vs_local"], ".2f")
+                                                            for x in ("backup", "restore", "check"))))
+lines.append("| strata-S3 / restic-S3 (> 1: strata faster) | %s | %s | %s | %s |" % tuple(
+    fmt(r[x]["strata_s3_vs_restic_s3"], ".2f") for x in ("backup", "incremental", "restore", "check")))
 lines.append("")
 lines.append("S3 requests per command in run 1 (method status x count; MiB through radosgw):")
 lines.append("")

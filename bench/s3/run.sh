@@ -8,6 +8,8 @@
 #   backup, restore             strata-local, strata-s3, restic-s3
 #   incremental (warm cache)    strata-s3, restic-s3: a second backup of the unchanged
 #                               data set into the same repository, cache kept
+#   check                       strata-local, strata-s3, restic-s3 (--no-cache): structure
+#                               and every tree, no pack data
 # The S3 server is Ceph radosgw (tests/servers/s3.sh: 1 mon, 1 memstore OSD, radosgw)
 # on 127.0.0.1; both tools use the bucket "bench" (strata under bench/strata, restic
 # under bench/restic). memstore keeps objects in the OSD's RAM (3 GiB cap set by
@@ -206,6 +208,7 @@ for ((r = 1; r <= RUNS; r++)); do
   timed backup "$r" strata-local "$STRATA" --repo "$WORK/local/repo" --key-file "$WORK/local/key" backup "$SRC" --quiet
   fact "repo_bytes_strata-local_$r" "$(du -sb "$WORK/local/repo" | cut -f1)"
   fact "objects_strata-local_$r" "$(find "$WORK/local/repo" -type f | wc -l)"
+  timed check "$r" strata-local "$STRATA" --repo "$WORK/local/repo" --key-file "$WORK/local/key" check --quiet
   T=$RESTORES/$r-strata-local
   timed restore "$r" strata-local "$STRATA" --repo "$WORK/local/repo" --key-file "$WORK/local/key" restore latest --target "$T" --quiet
   verify strata-local "$r" "$T"
@@ -222,6 +225,7 @@ for ((r = 1; r <= RUNS; r++)); do
   timed backup "$r" strata-s3 "${ST[@]}" backup "$SRC" --quiet
   bucket_stats strata-s3 "$r"
   timed incremental "$r" strata-s3 "${ST[@]}" backup "$SRC" --quiet   # warm cache
+  timed check "$r" strata-s3 "${ST[@]}" check --quiet   # never uses the cache: every tree is a GET
   rm -rf "$STRATA_CACHE_DIR"   # cold
   T=$RESTORES/$r-strata-s3
   timed restore "$r" strata-s3 "${ST[@]}" restore latest --target "$T" --quiet
@@ -238,6 +242,7 @@ for ((r = 1; r <= RUNS; r++)); do
   timed backup "$r" restic-s3 "$RESTIC" -r "$S3_RESTIC" backup -q "$SRC"
   bucket_stats restic-s3 "$r"
   timed incremental "$r" restic-s3 "$RESTIC" -r "$S3_RESTIC" backup -q "$SRC"
+  timed check "$r" restic-s3 "$RESTIC" -r "$S3_RESTIC" check -q --no-cache
   rm -rf "$RESTIC_CACHE_DIR"
   T=$RESTORES/$r-restic-s3
   timed restore "$r" restic-s3 "$RESTIC" -r "$S3_RESTIC" restore latest --target "$T" -q

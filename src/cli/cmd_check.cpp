@@ -2,9 +2,11 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/scratch_dir.h"
 #include "common/error.h"
 #include "repo/checker.h"
 #include "repo/lock.h"
+#include "storage/local_backend.h"
 
 namespace strata::cli {
 
@@ -35,6 +37,14 @@ void register_check(CLI::App& app, GlobalOptions& g, int& exit_code) {
     GlobalOptions uncached = g;
     uncached.no_cache = true;
     auto repo = open_repository(uncached);
+    // On object storage every tree would be its own GET (thousands of round
+    // trips): tree packs are fetched whole instead, from the repository, into a
+    // scratch cache that starts empty and is deleted afterwards.
+    ScratchDir scratch;
+    if (repo->backend().remote()) {
+      scratch.create(g.cache_dir.empty() ? "" : g.cache_dir, "check-");
+      repo->attach_cache(std::make_unique<storage::LocalBackend>(scratch.path(), storage::LocalBackend::Durability::unsynced));
+    }
     auto lock = repo::RepoLock::acquire(*repo, false, "check");
     ProgressCounters progress;
     repo::CheckReport r;

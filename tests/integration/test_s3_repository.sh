@@ -94,6 +94,24 @@ expect_in "$WORK/out" "$(basename "$PACK" | cut -c1-8)"
 s3_put_object "$BUCKET" "$PACK" "$WORK/pack.orig"
 st check --read-data >/dev/null
 
+note "check without --read-data still reads every tree from the bucket (whole tree packs, no cache)"
+st ls latest >/dev/null   # fills the metadata cache, which check must not trust
+for p in $(s3_list_keys "$BUCKET" main/data/); do
+  s3_get_object "$BUCKET" "$p" "$WORK/p.orig"
+  python3 - "$WORK/p.orig" "$WORK/p.bad" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read()); b[12] ^= 0x55; open(sys.argv[2], 'wb').write(b)
+PY
+  s3_put_object "$BUCKET" "$p" "$WORK/p.bad"
+  mv "$WORK/p.orig" "$WORK/orig-$(basename "$p")"
+done
+expect_exit 13 st check
+expect_in "$WORK/out" "tree"
+for p in $(s3_list_keys "$BUCKET" main/data/); do s3_put_object "$BUCKET" "$p" "$WORK/orig-$(basename "$p")"; done
+rm -f "$WORK"/orig-*
+st check >/dev/null
+[ -z "$(find "$STRATA_CACHE_DIR" -maxdepth 1 -name 'check-*')" ] || fail "check left its scratch directory behind"
+
 note "a missing pack is reported, nothing else is touched"
 s3_delete_object "$BUCKET" "$PACK"
 expect_exit 13 st check
