@@ -42,8 +42,9 @@ void register_check(CLI::App& app, GlobalOptions& g, int& exit_code) {
     // scratch cache that starts empty and is deleted afterwards.
     ScratchDir scratch;
     if (repo->backend().remote()) {
-      scratch.create(g.cache_dir.empty() ? "" : g.cache_dir, "check-");
-      repo->attach_cache(std::make_unique<storage::LocalBackend>(scratch.path(), storage::LocalBackend::Durability::unsynced));
+      scratch.create(g.cache_dir, "check-");
+      repo->attach_cache(
+          std::make_unique<storage::LocalBackend>(scratch.path(), storage::LocalBackend::Durability::unsynced));
     }
     auto lock = repo::RepoLock::acquire(*repo, false, "check");
     ProgressCounters progress;

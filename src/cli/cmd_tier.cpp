@@ -23,6 +23,15 @@ struct ClassTotal {
   uint64_t objects = 0, bytes = 0;
 };
 
+// The class an object is reported under: its storage class or tier; "local" on a
+// local repository without tier directories.
+std::string shown_class(const storage::ObjectInfo& o) { return o.storage_class.empty() ? "local" : o.storage_class; }
+
+// "local" costs what the price table says STANDARD costs.
+policy::ClassPrice price_of(const policy::Lifecycle& lifecycle, const std::string& cls) {
+  return lifecycle.price(cls == "local" ? "STANDARD" : cls);
+}
+
 std::string money(double usd) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "$%.2f", usd);
@@ -37,7 +46,7 @@ void print_tier_stats(const GlobalOptions& g, repo::Repository& repo, const std:
   std::map<std::string, ClassTotal> by_class;                          // every object
   std::map<std::string, std::map<std::string, ClassTotal>> by_dataset;  // packs: dataset -> class
   for (const auto& o : repo.backend().list("")) {
-    const std::string cls = o.storage_class.empty() ? "local" : o.storage_class;
+    const std::string cls = shown_class(o);
     by_class[cls].objects++;
     by_class[cls].bytes += o.size;
     if (auto id = repo::Repository::pack_id_from_name(o.name); id && o.name.starts_with("data/")) {
@@ -51,7 +60,7 @@ void print_tier_stats(const GlobalOptions& g, repo::Repository& repo, const std:
   json j;
   j["classes"] = json::object();
   for (const auto& [cls, t] : by_class) {
-    const double cost = static_cast<double>(t.bytes) / kGiB * lifecycle.price(cls == "local" ? "STANDARD" : cls).storage_per_gib_month;
+    const double cost = static_cast<double>(t.bytes) / kGiB * price_of(lifecycle, cls).storage_per_gib_month;
     total += cost;
     j["classes"][cls] = {{"objects", t.objects}, {"bytes", t.bytes}, {"monthly_cost_usd", cost}};
   }
@@ -79,12 +88,8 @@ void print_tier_stats(const GlobalOptions& g, repo::Repository& repo, const std:
 void print_restore_plan(const GlobalOptions& g, repo::Repository& repo, const repo::Snapshot& snap,
                         const policy::Lifecycle& lifecycle) {
   auto packs = repo::packs_of_snapshot(repo, snap);
-  std::map<std::string, std::pair<uint64_t, uint64_t>> sizes;  // name -> (size, unused)
-  std::map<std::string, std::string> classes;
-  for (const auto& o : repo.backend().list("data")) {
-    sizes[o.name] = {o.size, 0};
-    classes[o.name] = o.storage_class.empty() ? "local" : o.storage_class;
-  }
+  std::map<std::string, storage::ObjectInfo> stored;  // pack name -> its listing
+  for (auto& o : repo.backend().list("data")) stored[o.name] = std::move(o);
   struct Row {
     uint64_t packs = 0, pack_bytes = 0, needed_bytes = 0;
   };
@@ -92,14 +97,14 @@ void print_restore_plan(const GlobalOptions& g, repo::Repository& repo, const re
   uint64_t missing = 0;
   for (const auto& [id, needed] : packs) {
     const std::string name = repo::Repository::pack_name(id);
-    auto it = sizes.find(name);
-    if (it == sizes.end()) {
+    auto it = stored.find(name);
+    if (it == stored.end()) {
       ++missing;
       continue;
     }
-    Row& r = rows[classes[name]];
+    Row& r = rows[shown_class(it->second)];
     r.packs++;
-    r.pack_bytes += it->second.first;
+    r.pack_bytes += it->second.size;
     r.needed_bytes += needed;
   }
   double cost = 0, wait_hours = 0;
@@ -107,7 +112,7 @@ void print_restore_plan(const GlobalOptions& g, repo::Repository& repo, const re
   j["snapshot"] = snap.id;
   j["classes"] = json::object();
   for (const auto& [cls, r] : rows) {
-    auto price = lifecycle.price(cls == "local" ? "STANDARD" : cls);
+    auto price = price_of(lifecycle, cls);
     const double c = static_cast<double>(r.pack_bytes) / kGiB * price.retrieval_per_gib;
     cost += c;
     wait_hours = std::max(wait_hours, price.retrieval_hours);

@@ -218,13 +218,15 @@ void Repository::write_piece(Packer& p, ByteView piece) {
   }
 }
 
+void Repository::release_blobs(Packer& p) {
+  // No piece of it is being written once io_mu is ours; no new one can start
+  // (the caller owns the packer: it was taken out of open_packs_ or under packers_mu_).
+  std::lock_guard<std::mutex> io(p.io_mu);
+  for (const auto& e : p.entries) index_->unreserve(e.id);
+}
+
 void Repository::discard(std::unique_ptr<Packer>& p) {
-  {
-    // No piece of it is being written once io_mu is ours; no new one can start
-    // (the caller owns `p`: it was taken out of open_packs_ or under packers_mu_).
-    std::lock_guard<std::mutex> io(p->io_mu);
-    for (const auto& e : p->entries) index_->unreserve(e.id);
-  }
+  release_blobs(*p);
   p.reset();  // after the lock is released: the mutex goes with the packer
 }
 
@@ -333,7 +335,7 @@ void Repository::write_pack(std::unique_ptr<Packer>& p) {
     try {
       uploader_->submit([this, finished, id] { commit_pack(*finished, id); });
     } catch (...) {  // an earlier upload failed: this pack is not written either
-      for (const auto& e : finished->entries) index_->unreserve(e.id);
+      release_blobs(*finished);
       throw;
     }
     return;
@@ -342,22 +344,20 @@ void Repository::write_pack(std::unique_ptr<Packer>& p) {
   p.reset();
 }
 
-void Repository::commit_pack(Packer& packer, const PackId& id) {
-  Packer* p = &packer;
+void Repository::commit_pack(Packer& p, const PackId& id) {
   try {
-    p->out->commit(pack_name(id));  // durable before any index names it
-    if (cache_ && p->type == BlobType::tree) cache_->put(pack_name(id), p->cache_copy);
+    p.out->commit(pack_name(id));  // durable before any index names it
+    if (cache_ && p.type == BlobType::tree) cache_->put(pack_name(id), p.cache_copy);
   } catch (...) {
-    std::lock_guard<std::mutex> io(p->io_mu);
-    for (const auto& e : p->entries) index_->unreserve(e.id);
+    release_blobs(p);
     throw;
   }
-  stats_.stored_bytes_added += p->size;
+  stats_.stored_bytes_added += p.size;
   stats_.packs_written++;
-  index_->add_pack(id, p->entries);
+  index_->add_pack(id, p.entries);
   {
     std::lock_guard<std::mutex> lock(pending_mu_);
-    unindexed_packs_.push_back(IndexedPack{id, std::move(p->entries)});
+    unindexed_packs_.push_back(IndexedPack{id, std::move(p.entries)});
   }
 }
 

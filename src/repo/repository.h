@@ -150,7 +150,10 @@ class Repository {
   std::unique_ptr<Packer> new_packer(BlobType type);
   // Hashes and writes a piece of the pack (caller holds io_mu).
   void write_piece(Packer& p, ByteView piece);
-  // Drops an unfinished pack: its blobs are released so that a retry stores them.
+  // Releases the blob reservations of a pack that will not be stored, so that a
+  // retry stores its blobs again.
+  void release_blobs(Packer& p);
+  // Drops an unfinished pack (release_blobs, then the packer goes).
   void discard(std::unique_ptr<Packer>& p);
   // Finishes and commits a pack, indexes it in memory, and queues it for the next
   // index file; resets `p`. On a remote backend the commit (the upload) runs on

@@ -153,7 +153,6 @@ ReadShape read_shape(bool remote, unsigned threads_option) {
 // that skip at most max_gap bytes of blobs not needed: one open and one pread (or
 // one GET) for dozens of small files instead of one each.
 std::vector<ReadGroup> group_reads(const std::vector<BlobTask>& tasks, const ReadShape& shape) {
-  const uint64_t kMaxRead = shape.max_read, kMaxGap = shape.max_gap;
   std::vector<ReadGroup> groups;
   for (size_t i = 0; i < tasks.size(); ++i) {
     const auto& loc = tasks[i].loc;
@@ -161,8 +160,8 @@ std::vector<ReadGroup> group_reads(const std::vector<BlobTask>& tasks, const Rea
       const auto& first = tasks[groups.back().first].loc;
       const auto& prev = tasks[i - 1].loc;
       uint64_t prev_end = uint64_t{prev.offset} + prev.stored_len;
-      if (loc.pack == first.pack && loc.offset >= prev_end && loc.offset - prev_end <= kMaxGap &&
-          uint64_t{loc.offset} + loc.stored_len - first.offset <= kMaxRead) {
+      if (loc.pack == first.pack && loc.offset >= prev_end && loc.offset - prev_end <= shape.max_gap &&
+          uint64_t{loc.offset} + loc.stored_len - first.offset <= shape.max_read) {
         groups.back().last = i + 1;
         continue;
       }

@@ -16,6 +16,7 @@
 #include "storage/local_backend.h"
 #include "storage/memory_backend.h"
 #include "storage/s3_backend.h"
+#include "storage/error_code.h"
 #include "storage/temp_dir.h"
 #include "storage/tiered_backend.h"
 
@@ -97,14 +98,7 @@ class TypeNames {
 };
 TYPED_TEST_SUITE(BackendContract, BackendTypes, TypeNames);
 
-ExitCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return ExitCode::ok;
-}
+using testing::code_of;
 
 TYPED_TEST(BackendContract, PutGetOverwrite) {
   this->b().put("config", as_bytes("v1"));

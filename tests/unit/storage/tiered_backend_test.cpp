@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "storage/error_code.h"
 #include "storage/temp_dir.h"
 #include "storage/tiered_backend.h"
 
@@ -14,14 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-ExitCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return ExitCode::ok;
-}
+using testing::code_of;
 
 Bytes pattern(size_t n) {
   Bytes b(n);
