@@ -1,9 +1,11 @@
 // `strata check`: verify repository structure and (optionally) all data.
 #include <cstdio>
 
+#include "cli/number_option.h"
 #include "cli/commands.h"
 #include "cli/scratch_dir.h"
 #include "common/error.h"
+#include "config/ranges.h"
 #include "repo/checker.h"
 #include "repo/lock.h"
 #include "storage/local_backend.h"
@@ -12,25 +14,18 @@ namespace strata::cli {
 
 void register_check(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto read_data = std::make_shared<bool>(false);
-  auto subset = std::make_shared<std::string>();
+  auto subset = std::make_shared<double>(0);
   auto* cmd = app.add_subcommand("check", "verify the repository");
   cmd->add_flag("--read-data", *read_data, "read and verify every pack");
-  cmd->add_option("--read-data-subset", *subset, "read and verify this percentage of packs (e.g. 10%)");
+  add_percent_option(*cmd, "--read-data-subset", *subset, config::kReadDataSubset,
+                     "read and verify this percentage of packs (e.g. 10%)");
   cmd->callback([&g, &exit_code, read_data, subset] {
     apply_environment(g);
     repo::CheckOptions opts;
     opts.threads = g.threads;
     opts.read_data = *read_data;
-    if (!subset->empty()) {
-      std::string s = *subset;
-      if (s.back() == '%') s.pop_back();
-      try {
-        opts.read_data_percent = std::stod(s);
-      } catch (...) {
-        throw Error(ExitCode::usage, "--read-data-subset wants a percentage like 10%");
-      }
-      if (opts.read_data_percent <= 0 || opts.read_data_percent > 100)
-        throw Error(ExitCode::usage, "--read-data-subset must be in (0, 100]");
+    if (*subset > 0) {
+      opts.read_data_percent = *subset;
       opts.read_data = true;
     }
     // check reads what the repository holds, never a cached copy of it.

@@ -49,14 +49,14 @@ void register_copy(CLI::App& app, GlobalOptions& g, int& exit_code) {
     auto dst_lock = repo::RepoLock::acquire(*dst, false, "copy");
     src->load_index();
     dst->load_index();
-    auto all = load_snapshots_or_warn(*src);
+    auto all = load_snapshot_list_or_warn(*src);
     std::vector<repo::Snapshot> chosen;
     if (a->all) {
-      for (const auto& s : all)
+      for (const auto& s : all.readable)
         if ((a->dataset.empty() || s.dataset == a->dataset) && (a->host.empty() || s.host == a->host))
           chosen.push_back(s);
     } else {
-      for (const auto& ref : a->snapshots) chosen.push_back(repo::find_snapshot(all, ref));
+      for (const auto& ref : a->snapshots) chosen.push_back(repo::resolve_snapshot(all, ref));
     }
     repo::CopyOptions opts;
     opts.threads = g.threads ? g.threads : 4;

@@ -56,13 +56,15 @@ void register_diff(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto refs = std::make_shared<std::vector<std::string>>();
   auto* cmd = app.add_subcommand("diff", "show differences between two snapshots");
   cmd->add_option("snapshots", *refs, "two snapshot ids")->required()->expected(2);
-  cmd->callback([&g, &exit_code, refs] {
+  auto latest_readable = std::make_shared<bool>(false);
+  add_latest_readable_flag(*cmd, *latest_readable);
+  cmd->callback([&g, &exit_code, refs, latest_readable] {
     apply_environment(g);
     auto repo = open_repository(g);
     repo->load_index();
-    auto snaps = load_snapshots_or_warn(*repo);
-    const auto& a = repo::find_snapshot(snaps, (*refs)[0]);
-    const auto& b = repo::find_snapshot(snaps, (*refs)[1]);
+    auto snaps = load_snapshot_list_or_warn(*repo);
+    const auto& a = repo::resolve_snapshot(snaps, (*refs)[0], latest_rule(*latest_readable));
+    const auto& b = repo::resolve_snapshot(snaps, (*refs)[1], latest_rule(*latest_readable));
     size_t counts[4] = {0, 0, 0, 0};
     diff_trees(*repo, a.tree, b.tree, "", [&](char c, const std::string& path) {
       counts[c == '+' ? 0 : c == '-' ? 1 : c == 'M' ? 2 : 3]++;

@@ -15,12 +15,14 @@ void register_dump(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto* cmd = app.add_subcommand("dump", "write a file from a snapshot to standard output");
   cmd->add_option("snapshot", *snap_ref, "snapshot id, prefix or 'latest'")->required();
   cmd->add_option("path", *path, "file path inside the snapshot")->required();
-  cmd->callback([&g, &exit_code, snap_ref, path] {
+  auto latest_readable = std::make_shared<bool>(false);
+  add_latest_readable_flag(*cmd, *latest_readable);
+  cmd->callback([&g, &exit_code, snap_ref, path, latest_readable] {
     apply_environment(g);
     auto repo = open_repository(g);
     repo->load_index();
-    auto snaps = load_snapshots_or_warn(*repo);
-    const auto& snap = repo::find_snapshot(snaps, *snap_ref);
+    auto snaps = load_snapshot_list_or_warn(*repo);
+    const auto& snap = repo::resolve_snapshot(snaps, *snap_ref, latest_rule(*latest_readable));
     auto node = repo::find_node(*repo, snap.tree, *path);
     if (!node) throw Error(ExitCode::not_found, "path " + *path + " not found in snapshot " + snap.id.substr(0, 8));
     if (node->type != repo::NodeType::file)

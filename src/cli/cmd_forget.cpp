@@ -3,8 +3,10 @@
 #include <map>
 #include <set>
 
+#include "cli/number_option.h"
 #include "cli/commands.h"
 #include "common/error.h"
+#include "config/ranges.h"
 #include "common/time_util.h"
 #include "repo/forget_policy.h"
 #include "repo/lock.h"
@@ -19,7 +21,6 @@ namespace {
 struct ForgetArgs {
   std::vector<std::string> ids, keep_tags;
   repo::KeepPolicy policy;
-  std::string within;
   bool dry_run = false, prune = false;
 };
 }  // namespace
@@ -28,24 +29,21 @@ void register_forget(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto a = std::make_shared<ForgetArgs>();
   auto* cmd = app.add_subcommand("forget", "remove snapshots (by id or by retention policy)");
   cmd->add_option("snapshots", a->ids, "snapshot ids to remove");
-  cmd->add_option("--keep-last", a->policy.last, "keep the N newest snapshots");
-  cmd->add_option("--keep-hourly", a->policy.hourly, "keep the newest snapshot of each of the last N hours");
-  cmd->add_option("--keep-daily", a->policy.daily, "... of each of the last N days");
-  cmd->add_option("--keep-weekly", a->policy.weekly, "... of each of the last N weeks");
-  cmd->add_option("--keep-monthly", a->policy.monthly, "... of each of the last N months");
-  cmd->add_option("--keep-yearly", a->policy.yearly, "... of each of the last N years");
-  cmd->add_option("--keep-within", a->within, "keep snapshots younger than this (e.g. 30d, 1y6m) relative to the newest");
+  const auto keep = config::kKeepCount;
+  add_whole_option(*cmd, "--keep-last", a->policy.last, keep, "keep the N newest snapshots");
+  add_whole_option(*cmd, "--keep-hourly", a->policy.hourly, keep, "keep the newest snapshot of each of the last N hours");
+  add_whole_option(*cmd, "--keep-daily", a->policy.daily, keep, "... of each of the last N days");
+  add_whole_option(*cmd, "--keep-weekly", a->policy.weekly, keep, "... of each of the last N weeks");
+  add_whole_option(*cmd, "--keep-monthly", a->policy.monthly, keep, "... of each of the last N months");
+  add_whole_option(*cmd, "--keep-yearly", a->policy.yearly, keep, "... of each of the last N years");
+  add_duration_option(*cmd, "--keep-within", a->policy.within_ns, config::kKeepWithin,
+                      "keep snapshots younger than this (e.g. 30d, 1y6m) relative to the newest");
   cmd->add_option("--keep-tag", a->keep_tags, "keep snapshots with this tag (repeatable)");
   cmd->add_flag("--dry-run,-n", a->dry_run, "only show what would be removed");
   cmd->add_flag("--prune", a->prune, "run prune afterwards");
   cmd->callback([&g, &exit_code, a] {
     apply_environment(g);
     a->policy.tags = a->keep_tags;
-    if (!a->within.empty()) {
-      auto d = parse_duration_ns(a->within);
-      if (!d) throw Error(ExitCode::usage, "--keep-within: bad duration '" + a->within + "' (e.g. 30d, 12h, 1y6m)");
-      a->policy.within_ns = *d;
-    }
     if (a->ids.empty() && a->policy.empty())
       throw Error(ExitCode::usage, "forget needs snapshot ids or at least one --keep-* rule");
     if (!a->ids.empty() && !a->policy.empty())

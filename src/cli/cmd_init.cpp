@@ -2,9 +2,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "cli/number_option.h"
 #include "cli/commands.h"
 #include "cli/key_file_io.h"
 #include "common/error.h"
+#include "config/ranges.h"
 #include "common/time_util.h"
 #include "source/fs_backup.h"
 #include "storage/backend.h"
@@ -29,13 +31,19 @@ void register_init(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto* cmd = app.add_subcommand("init", "create a new repository");
   cmd->add_option("--generate-key-file", args->generate_key_file,
                   "write a new key file (mode 0600) and use it for the first key slot");
-  cmd->add_option("--compression-level", args->compression_level, "zstd level (0 = off)")->capture_default_str();
-  cmd->add_option("--pack-size", args->pack_size_mib, "target pack size in MiB")->capture_default_str();
-  cmd->add_option("--chunk-min", args->chunk_min, "minimum chunk size in bytes")->capture_default_str();
-  cmd->add_option("--chunk-avg", args->chunk_avg, "average chunk size in bytes (power of two)")->capture_default_str();
-  cmd->add_option("--chunk-max", args->chunk_max, "maximum chunk size in bytes")->capture_default_str();
-  cmd->add_option("--kdf-memory", args->kdf_memory, "Argon2id memory in KiB for passphrase slots")->capture_default_str();
-  cmd->add_option("--kdf-time", args->kdf_time, "Argon2id iterations for passphrase slots")->capture_default_str();
+  add_whole_option(*cmd, "--compression-level", args->compression_level, config::kCompressionLevel,
+                   "zstd level, 0 = off (default 3)");
+  add_whole_option(*cmd, "--pack-size", args->pack_size_mib, config::kPackSizeMib, "target pack size in MiB (default 16)");
+  add_whole_option(*cmd, "--chunk-min", args->chunk_min, config::kChunkSizeBytes,
+                   "minimum chunk size in bytes (default 524288)");
+  add_whole_option(*cmd, "--chunk-avg", args->chunk_avg, config::kChunkSizeBytes,
+                   "average chunk size in bytes, a power of two (default 1048576)");
+  add_whole_option(*cmd, "--chunk-max", args->chunk_max, config::kChunkSizeBytes,
+                   "maximum chunk size in bytes (default 8388608)");
+  add_whole_option(*cmd, "--kdf-memory", args->kdf_memory, config::kKdfMemoryKib,
+                   "Argon2id memory in KiB for passphrase slots (default 65536)");
+  add_whole_option(*cmd, "--kdf-time", args->kdf_time, config::kKdfTime,
+                   "Argon2id iterations for passphrase slots (default 3)");
   cmd->add_option("--copy-master-from", args->copy_master_from,
                   "share the master key and chunker of this repository, so 'strata copy' moves packs as stored");
   cmd->add_option("--from-key-file", args->from_key_file, "key file of --copy-master-from (default: --key-file)");

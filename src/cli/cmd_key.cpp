@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/number_option.h"
+#include "config/ranges.h"
 #include "cli/key_file_io.h"
 #include "common/error.h"
 #include "crypto/hash.h"
@@ -50,6 +52,11 @@ struct KeyArgs {
   uint32_t kdf_memory = 64 * 1024, kdf_time = 3;
 };
 
+void add_kdf_options(CLI::App& cmd, KeyArgs& a) {
+  add_whole_option(cmd, "--kdf-memory", a.kdf_memory, config::kKdfMemoryKib, "Argon2id memory in KiB (default 65536)");
+  add_whole_option(cmd, "--kdf-time", a.kdf_time, config::kKdfTime, "Argon2id iterations (default 3)");
+}
+
 }  // namespace
 
 void register_key(CLI::App& app, GlobalOptions& g, int& exit_code) {
@@ -89,8 +96,7 @@ void register_key(CLI::App& app, GlobalOptions& g, int& exit_code) {
   add->add_option("--new-password-file", a->new_password_file, "file with the new passphrase");
   add->add_option("--new-key-file", a->new_key_file, "key file to add (generated if it does not exist)");
   add->add_option("--label", a->label, "label for the slot");
-  add->add_option("--kdf-memory", a->kdf_memory, "Argon2id memory in KiB")->capture_default_str();
-  add->add_option("--kdf-time", a->kdf_time, "Argon2id iterations")->capture_default_str();
+  add_kdf_options(*add, *a);
   add->callback([&g, &exit_code, a] {
     apply_environment(g);
     auto repo = open_repository(g);
@@ -128,8 +134,7 @@ void register_key(CLI::App& app, GlobalOptions& g, int& exit_code) {
 
   auto* passwd = key->add_subcommand("passwd", "replace the key slot in use with a new passphrase");
   passwd->add_option("--new-password-file", a->new_password_file, "file with the new passphrase")->required();
-  passwd->add_option("--kdf-memory", a->kdf_memory, "Argon2id memory in KiB")->capture_default_str();
-  passwd->add_option("--kdf-time", a->kdf_time, "Argon2id iterations")->capture_default_str();
+  add_kdf_options(*passwd, *a);
   passwd->callback([&g, &exit_code, a] {
     apply_environment(g);
     auto repo = open_repository(g);

@@ -24,12 +24,14 @@ void register_ls(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto* cmd = app.add_subcommand("ls", "list files in a snapshot");
   cmd->add_option("snapshot", *snap_ref, "snapshot id, prefix or 'latest'")->required();
   cmd->add_option("path", *path, "only below this path");
-  cmd->callback([&g, &exit_code, snap_ref, path] {
+  auto latest_readable = std::make_shared<bool>(false);
+  add_latest_readable_flag(*cmd, *latest_readable);
+  cmd->callback([&g, &exit_code, snap_ref, path, latest_readable] {
     apply_environment(g);
     auto repo = open_repository(g);
     repo->load_index();
-    auto snaps = load_snapshots_or_warn(*repo);
-    const auto& snap = repo::find_snapshot(snaps, *snap_ref);
+    auto snaps = load_snapshot_list_or_warn(*repo);
+    const auto& snap = repo::resolve_snapshot(snaps, *snap_ref, latest_rule(*latest_readable));
     std::string prefix = repo::normalize_snapshot_path(*path);
     auto print = [&](const std::string& p, const repo::Node& n) {
       if (g.json) {

@@ -9,10 +9,12 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "cli/number_option.h"
 #include "cli/commands.h"
 #include "cli/pg_context.h"
 #include "cli/wal_quorum.h"
 #include "common/error.h"
+#include "config/ranges.h"
 #include "repo/record_store.h"
 
 #include "source/postgres/archive_check.h"
@@ -124,7 +126,7 @@ void register_wal_push_worker(CLI::App& group, GlobalOptions& g, int& exit_code)
   cmd->group("");  // hidden from --help
   add_pg_options(*cmd, *a);
   cmd->add_option("--pg-wal", *pg_wal)->required();
-  cmd->add_option("--parallel", *parallel);
+  add_whole_option(*cmd, "--parallel", *parallel, config::kPushParallel, "segments pushed at once");
   cmd->add_option("--for", *for_name, "the segment whose wal-push started this worker");
   cmd->callback([&g, &exit_code, a, pg_wal, parallel, for_name] {
     a->async = true;
@@ -200,7 +202,7 @@ void register_wal_get_worker(CLI::App& group, GlobalOptions& g, int& exit_code) 
   auto* cmd = group.add_subcommand("wal-get-worker", "");
   cmd->group("");
   add_pg_options(*cmd, *a);
-  cmd->add_option("--ahead", *ahead);
+  add_whole_option(*cmd, "--ahead", *ahead, config::kGetAhead, "segments fetched ahead");
   cmd->callback([&g, &exit_code, a, ahead] {
     a->async = true;
     auto st = resolve_stanza(g, *a);

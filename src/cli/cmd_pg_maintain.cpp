@@ -3,9 +3,11 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/number_option.h"
 #include "cli/commands.h"
 #include "cli/pg_context.h"
 #include "common/error.h"
+#include "config/ranges.h"
 #include "common/time_util.h"
 #include "repo/lock.h"
 #include "repo/pruner.h"
@@ -20,15 +22,18 @@ void register_pg_expire(CLI::App& group, GlobalOptions& g, int& exit_code) {
   auto a = std::make_shared<PgArgs>();
   struct ExpireArgs {
     int keep_full = 0, keep_diff = 0;
-    std::string window;
+    int64_t window_ns = 0;
     bool dry_run = false, no_prune = false;
   };
   auto e = std::make_shared<ExpireArgs>();
   auto* cmd = group.add_subcommand("expire", "remove backups and WAL the retention policy no longer needs");
   add_pg_options(*cmd, *a);
-  cmd->add_option("--keep-full", e->keep_full, "full backups to keep, with their diff/incr backups");
-  cmd->add_option("--keep-diff", e->keep_diff, "diff backups to keep (default: all of the kept fulls)");
-  cmd->add_option("--pitr-window", e->window, "also keep what recovery to any point of this window needs (e.g. 30d)");
+  add_whole_option(*cmd, "--keep-full", e->keep_full, config::kBackupsToKeep,
+                   "full backups to keep, with their diff/incr backups");
+  add_whole_option(*cmd, "--keep-diff", e->keep_diff, config::kBackupsToKeep,
+                   "diff backups to keep (default: all of the kept fulls)");
+  add_duration_option(*cmd, "--pitr-window", e->window_ns, config::kPitrWindow,
+                      "also keep what recovery to any point of this window needs (e.g. 30d)");
   cmd->add_flag("--dry-run,-n", e->dry_run, "only show what would be removed");
   cmd->add_flag("--no-prune", e->no_prune, "remove backups and WAL, but leave unreferenced data for a later prune");
   cmd->callback([&g, &exit_code, a, e] {
@@ -36,12 +41,7 @@ void register_pg_expire(CLI::App& group, GlobalOptions& g, int& exit_code) {
     pg::ExpirePolicy policy;
     policy.keep_full = e->keep_full ? e->keep_full : st.retention_full;
     policy.keep_diff = e->keep_diff ? e->keep_diff : st.retention_diff;
-    const std::string window = e->window.empty() ? st.pitr_window : e->window;
-    if (!window.empty()) {
-      auto ns = parse_duration_ns(window);
-      if (!ns || *ns <= 0) throw Error(ExitCode::usage, "--pitr-window '" + window + "' is not a duration like 30d or 12h");
-      policy.pitr_window_ns = *ns;
-    }
+    policy.pitr_window_ns = e->window_ns ? e->window_ns : st.pitr_window_ns;
     auto [repo, stanza] = open_stanza(g, st.name);
     auto lock = repo::RepoLock::acquire(*repo, !e->dry_run, "pg expire");
     auto snaps = load_snapshots_or_warn(*repo);

@@ -4,9 +4,11 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/number_option.h"
 #include "cli/commands.h"
 #include "cli/pg_context.h"
 #include "common/error.h"
+#include "config/ranges.h"
 #include "repo/lock.h"
 #include "source/postgres/table_restore.h"
 
@@ -44,10 +46,10 @@ void add_table_options(CLI::App& cmd, PgRestoreTableArgs& r) {
   cmd.add_option("--set", r.set, "restore this backup (snapshot id) instead of choosing by target");
   cmd.add_option("--scratch-dir", r.scratch_dir, "make the scratch data directory below DIR (default $TMPDIR or /tmp)");
   cmd.add_option("--pg-bindir", r.bindir, "PostgreSQL's programs (default: pg_config --bindir)");
-  cmd.add_option("--start-timeout", r.start_timeout, "seconds pg_ctl waits for the scratch instance to start")
-      ->capture_default_str();
-  cmd.add_option("--recovery-timeout", r.recovery_timeout, "seconds to wait for recovery to reach the target")
-      ->capture_default_str();
+  add_whole_option(cmd, "--start-timeout", r.start_timeout, config::kTimeoutSeconds,
+                   "seconds pg_ctl waits for the scratch instance to start (default 300)");
+  add_whole_option(cmd, "--recovery-timeout", r.recovery_timeout, config::kTimeoutSeconds,
+                   "seconds to wait for recovery to reach the target (default 600)");
   cmd.add_flag("--keep-scratch", r.keep_scratch, "keep the scratch directory (stopped) for inspection");
 }
 

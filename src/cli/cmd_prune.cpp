@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/number_option.h"
+#include "config/ranges.h"
 #include "cli/commands.h"
 #include "repo/lock.h"
 #include "repo/pruner.h"
@@ -34,9 +36,9 @@ void register_prune(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto wait = std::make_shared<int>(0);
   auto* cmd = app.add_subcommand("prune", "remove unreferenced data");
   cmd->add_flag("--dry-run,-n", opts->dry_run, "only report what would be removed");
-  cmd->add_option("--max-unused", opts->max_unused_percent, "repack packs with more unused space than this percentage")
-      ->capture_default_str();
-  cmd->add_option("--retry-lock", *wait, "wait up to this many seconds for the lock");
+  add_percent_option(*cmd, "--max-unused", opts->max_unused_percent, config::kMaxUnused,
+                     "repack packs with more unused space than this percentage (default 5%)");
+  add_whole_option(*cmd, "--retry-lock", *wait, config::kLockWaitSeconds, "wait up to this many seconds for the lock");
   cmd->callback([&g, &exit_code, opts, wait] {
     apply_environment(g);
     auto repo = open_repository(g);

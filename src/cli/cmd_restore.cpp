@@ -12,6 +12,24 @@
 
 namespace strata::cli {
 
+namespace {
+
+// Refuses "/" without --force; warns about a target inside what the snapshot backed up.
+void check_target(const source::RestoreOptions& opts, const repo::Snapshot& snap, bool force) {
+  const auto risk = source::assess_restore_target(opts.target, snap);
+  if (risk.is_root && !force)
+    throw Error(ExitCode::usage,
+                "--target / restores over the running system's files; add --force if that is really what you want "
+                "(or restore into an empty directory and copy what you need)");
+  if (!risk.inside_source.empty())
+    std::fprintf(stderr,
+                 "strata: warning: the target %s is inside %s, which this snapshot backed up: the next backup of %s "
+                 "will contain the restored copy too (exclude it or restore elsewhere)\n",
+                 opts.target.c_str(), risk.inside_source.c_str(), risk.inside_source.c_str());
+}
+
+}  // namespace
+
 void register_restore(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto snap_ref = std::make_shared<std::string>();
   auto opts = std::make_shared<source::RestoreOptions>();
@@ -23,20 +41,25 @@ void register_restore(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto config = std::make_shared<std::string>();
   cmd->add_flag("--plan", *plan, "only list what the restore would read from which storage class, and its cost");
   cmd->add_option("--config", *config, "strata.yaml with lifecycle prices for --plan (env STRATA_CONFIG)");
-  cmd->callback([&g, &exit_code, snap_ref, opts, plan, config] {
+  auto latest_readable = std::make_shared<bool>(false);
+  add_latest_readable_flag(*cmd, *latest_readable);
+  auto force = std::make_shared<bool>(false);
+  cmd->add_flag("--force", *force, "allow --target / (replaces system files in place)");
+  cmd->callback([&g, &exit_code, snap_ref, opts, plan, config, latest_readable, force] {
     apply_environment(g);
     ConfigFile cfg = *plan ? load_config_into(g, *config) : ConfigFile{};
     if (!*plan && opts->target.empty()) throw Error(ExitCode::usage, "--target is required (or --plan)");
     auto repo = open_repository(g);
     auto lock = repo::RepoLock::acquire(*repo, false, "restore");
     repo->load_index();
-    auto snaps = load_snapshots_or_warn(*repo);
-    const auto& snap = repo::find_snapshot(snaps, *snap_ref);
+    auto snaps = load_snapshot_list_or_warn(*repo);
+    const auto& snap = repo::resolve_snapshot(snaps, *snap_ref, latest_rule(*latest_readable));
     if (*plan) {
       print_restore_plan(g, *repo, snap, cfg.lifecycle);
       exit_code = 0;
       return;
     }
+    check_target(*opts, snap, *force);
     opts->threads = g.threads;
     ProgressCounters progress;
     int64_t start = now_ns();
@@ -48,6 +71,7 @@ void register_restore(CLI::App& app, GlobalOptions& g, int& exit_code) {
     for (const auto& w : r.warnings) std::fprintf(stderr, "strata: warning: %s\n", w.c_str());
     for (const auto& e : r.integrity_errors)
       std::fprintf(stderr, "strata: error: not restored (corrupt data): %s\n", e.c_str());
+    for (const auto& e : r.not_restored) std::fprintf(stderr, "strata: error: not restored: %s\n", e.c_str());
     double secs = static_cast<double>(now_ns() - start) / 1e9;
     say(g, "restored snapshot " + snap.id.substr(0, 8) + " to " + opts->target + ": " + std::to_string(r.files) +
                " files, " + std::to_string(r.dirs) + " directories, " + format_bytes(r.bytes) + " in " +
@@ -56,6 +80,10 @@ void register_restore(CLI::App& app, GlobalOptions& g, int& exit_code) {
       std::fprintf(stderr, "strata: error: %zu file(s) could not be restored because their data is corrupt\n",
                    r.integrity_errors.size());
       exit_code = static_cast<int>(ExitCode::integrity);
+    } else if (!r.not_restored.empty()) {
+      std::fprintf(stderr, "strata: error: %zu path(s) were not restored (named above); everything else was\n",
+                   r.not_restored.size());
+      exit_code = static_cast<int>(ExitCode::partial);
     }
   });
 }

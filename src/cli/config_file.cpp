@@ -3,12 +3,14 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
 
 #include "common/error.h"
 #include "common/time_util.h"
+#include "config/ranges.h"
 
 namespace strata::cli {
 
@@ -35,13 +37,22 @@ struct Reader {
     if (!n.IsScalar()) fail(key, "must be a string");
     return n.as<std::string>();
   }
-  int number(const YAML::Node& n, const std::string& key, int lo, int hi) const {
+  // Numbers are parsed from the scalar's text by config/number.h, as on the command
+  // line: "-1", "1e3" or "12abc" are refused with the range in the message.
+  int number(const YAML::Node& n, const std::string& key, config::WholeRange range) const {
+    if (!n.IsScalar()) fail(key, "must be a whole number from " + config::describe(range));
     try {
-      int v = n.as<int>();
-      if (v < lo || v > hi) fail(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-      return v;
-    } catch (const YAML::Exception&) {
-      fail(key, "must be a whole number");
+      return static_cast<int>(config::parse_whole(n.Scalar(), "", range));
+    } catch (const Error&) {
+      fail(key, "must be a whole number from " + config::describe(range) + ", got '" + n.Scalar() + "'");
+    }
+  }
+  int64_t duration(const YAML::Node& n, const std::string& key, config::DurationRange range) const {
+    try {
+      return config::parse_duration(text(n, key), "", range);
+    } catch (const Error&) {
+      fail(key, "must be a duration from " + config::describe(range) + " such as 30d, 12h or 1y6m, got '" +
+                    n.Scalar() + "'");
     }
   }
   std::string path(const YAML::Node& n, const std::string& key) const {
@@ -53,7 +64,7 @@ struct Reader {
     for (const auto& kv : n) {
       const auto k = kv.first.as<std::string>();
       if (k == "host") c.host = text(kv.second, key + ".host");
-      else if (k == "port") c.port = number(kv.second, key + ".port", 1, 65535);
+      else if (k == "port") c.port = number(kv.second, key + ".port", config::kPort);
       else if (k == "user") c.user = text(kv.second, key + ".user");
       else if (k == "database") c.database = text(kv.second, key + ".database");
     }
@@ -89,9 +100,7 @@ ConfigFile load_config_file(const std::string& given) {
     auto thresholds = [&](const YAML::Node& n, const std::string& key, policy::Thresholds t) {
       auto age = [&](const char* k, int64_t& out) {
         if (!n[k]) return;
-        auto ns = parse_duration_ns(r.text(n[k], key + "." + k));
-        if (!ns || *ns <= 0) r.fail(key + "." + k, "must be a duration such as 30d, 12h or 1y");
-        out = *ns;
+        out = r.duration(n[k], key + "." + k, config::kTierAge);
       };
       age("warm_after", t.warm_after_ns);
       age("cold_after", t.cold_after_ns);
@@ -137,7 +146,7 @@ ConfigFile load_config_file(const std::string& given) {
           } catch (const YAML::Exception&) {
             r.fail(key + "." + k, "must be a number");
           }
-          if (out < 0) r.fail(key + "." + k, "must not be negative");
+          if (!std::isfinite(out) || out < 0 || out > 1e9) r.fail(key + "." + k, "must be a number from 0 to 1000000000");
         };
         num("storage_per_gib_month", p.storage_per_gib_month);
         num("retrieval_per_gib", p.retrieval_per_gib);
@@ -181,7 +190,7 @@ ConfigFile load_config_file(const std::string& given) {
           if (!to.IsSequence()) r.fail(key + ".archive_to", "must be a list of replica names");
           for (size_t i = 0; i < to.size(); ++i) st.archive_to.push_back(r.text(to[i], key + ".archive_to"));
         }
-        if (n["wal_quorum"]) st.wal_quorum = r.number(n["wal_quorum"], key + ".wal_quorum", 1, 16);
+        if (n["wal_quorum"]) st.wal_quorum = r.number(n["wal_quorum"], key + ".wal_quorum", config::kWalQuorum);
         if (n["async"]) {
           try {
             st.async = n["async"].as<bool>();
@@ -190,17 +199,17 @@ ConfigFile load_config_file(const std::string& given) {
           }
         }
         if (n["spool"]) st.spool = r.path(n["spool"], key + ".spool");
-        if (n["push_parallel"]) st.push_parallel = r.number(n["push_parallel"], key + ".push_parallel", 1, 64);
-        if (n["get_ahead"]) st.get_ahead = r.number(n["get_ahead"], key + ".get_ahead", 1, 256);
-        if (n["retention_full"]) st.retention_full = r.number(n["retention_full"], key + ".retention_full", 1, 10000);
-        if (n["retention_diff"]) st.retention_diff = r.number(n["retention_diff"], key + ".retention_diff", 1, 10000);
-        if (n["pitr_window"]) st.pitr_window = r.text(n["pitr_window"], key + ".pitr_window");
+        if (n["push_parallel"]) st.push_parallel = r.number(n["push_parallel"], key + ".push_parallel", config::kPushParallel);
+        if (n["get_ahead"]) st.get_ahead = r.number(n["get_ahead"], key + ".get_ahead", config::kGetAhead);
+        if (n["retention_full"]) st.retention_full = r.number(n["retention_full"], key + ".retention_full", config::kBackupsToKeep);
+        if (n["retention_diff"]) st.retention_diff = r.number(n["retention_diff"], key + ".retention_diff", config::kBackupsToKeep);
+        if (n["pitr_window"]) st.pitr_window_ns = r.duration(n["pitr_window"], key + ".pitr_window", config::kPitrWindow);
         if (n["pgdata"]) st.pgdata = r.path(n["pgdata"], key + ".pgdata");
         r.connection(n, key, st.primary);
         if (n["wal_compression_level"])
-          st.wal_compression_level = r.number(n["wal_compression_level"], key + ".wal_compression_level", 1, 19);
+          st.wal_compression_level = r.number(n["wal_compression_level"], key + ".wal_compression_level", config::kWalCompressionLevel);
         if (n["archive_timeout"])
-          st.archive_timeout_seconds = r.number(n["archive_timeout"], key + ".archive_timeout", 1, 86400);
+          st.archive_timeout_seconds = r.number(n["archive_timeout"], key + ".archive_timeout", config::kTimeoutSeconds);
         if (const auto& sb = n["standby"]) {
           r.only_keys(sb, key + ".standby", {"pgdata", "host", "port", "user", "database"});
           source::postgres::ConnectionSettings c;

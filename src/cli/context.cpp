@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/time_util.h"
 #include "common/host_identity.h"
+#include "config/ranges.h"
 #include "storage/backend.h"
 #include "storage/local_backend.h"
 
@@ -28,11 +29,8 @@ void apply_environment(GlobalOptions& g) {
   if (g.cache_dir.empty() && !env("XDG_CACHE_HOME").empty()) g.cache_dir = env("XDG_CACHE_HOME") + "/strata";
   if (g.cache_dir.empty() && !env("HOME").empty()) g.cache_dir = env("HOME") + "/.cache/strata";
   std::string threads = env("STRATA_THREADS");
-  if (g.threads == 0 && !threads.empty()) {
-    if (threads.find_first_not_of("0123456789") != std::string::npos || threads.size() > 4)
-      throw Error(ExitCode::usage, "STRATA_THREADS must be a number of threads, got '" + threads + "'");
-    g.threads = static_cast<unsigned>(std::stoul(threads));
-  }
+  if (g.threads == 0 && !threads.empty())
+    g.threads = static_cast<unsigned>(config::parse_whole(threads, "STRATA_THREADS", config::kThreads));
 }
 
 GlobalOptions with_repository(const GlobalOptions& g, const std::string& repo, const std::string& key_file,
@@ -120,13 +118,21 @@ ProgressMode progress_mode(const GlobalOptions& g, bool json_events) {
   return ProgressMode::terminal;
 }
 
-std::vector<repo::Snapshot> load_snapshots_or_warn(repo::Repository& repo) {
-  std::vector<std::string> problems;
-  auto snaps = repo::load_snapshots(repo, &problems);
-  for (const auto& p : problems)
+repo::SnapshotList load_snapshot_list_or_warn(repo::Repository& repo) {
+  auto list = repo::load_snapshot_list(repo);
+  for (const auto& bad : list.unreadable)
     std::fprintf(stderr, "strata: warning: skipping unreadable snapshot: %s ('strata check' for details)\n",
-                 p.c_str());
-  return snaps;
+                 bad.problem.c_str());
+  return list;
+}
+
+void add_latest_readable_flag(CLI::App& cmd, bool& latest_readable) {
+  cmd.add_flag("--latest-readable", latest_readable,
+               "'latest' means the newest snapshot that can be read, even if a newer one is unreadable");
+}
+
+std::vector<repo::Snapshot> load_snapshots_or_warn(repo::Repository& repo) {
+  return load_snapshot_list_or_warn(repo).readable;
 }
 
 void say(const GlobalOptions& g, const std::string& line) {

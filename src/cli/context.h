@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
 #include "common/progress.h"
 #include "crypto/key_slot.h"
 #include "repo/repository.h"
@@ -52,6 +54,17 @@ ProgressMode progress_mode(const GlobalOptions& g, bool json_events = false);
 // Loads every readable snapshot; an unreadable one is skipped with a warning on
 // stderr naming it (so one damaged object does not block restores of the others).
 std::vector<repo::Snapshot> load_snapshots_or_warn(repo::Repository& repo);
+
+// Every snapshot name, readable or not, for commands that resolve a snapshot
+// reference with repo::resolve_snapshot (unreadable ones are warned about too).
+repo::SnapshotList load_snapshot_list_or_warn(repo::Repository& repo);
+
+// The --latest-readable flag of commands that take a snapshot reference, and the
+// rule it selects for repo::resolve_snapshot.
+void add_latest_readable_flag(CLI::App& cmd, bool& latest_readable);
+inline repo::LatestRule latest_rule(bool latest_readable) {
+  return latest_readable ? repo::LatestRule::newest_readable : repo::LatestRule::strict;
+}
 
 // Prints to stdout unless quiet.
 void say(const GlobalOptions& g, const std::string& line);

@@ -6,8 +6,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/number_option.h"
 #include "cli/commands.h"
 #include "common/allocator_tuning.h"
+#include "config/ranges.h"
 #include "common/error.h"
 #include "common/interrupt.h"
 
@@ -26,7 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--key-file", g.key_file, "Strata key file (env STRATA_KEY_FILE)");
   app.add_flag("-q,--quiet", g.quiet, "no progress output");
   app.add_flag("--json", g.json, "machine-readable output");
-  app.add_option("--threads", g.threads, "worker threads (default: cores; env STRATA_THREADS)");
+  cli::add_whole_option(app, "--threads", g.threads, config::kThreads, "worker threads (default: cores; env STRATA_THREADS)");
   app.add_flag("--no-cache", g.no_cache, "remote repositories: do not use the local metadata cache");
   app.add_option("--cache-dir", g.cache_dir,
                  "metadata cache root (env STRATA_CACHE_DIR; default $XDG_CACHE_HOME/strata or ~/.cache/strata)");

@@ -1,4 +1,5 @@
 // Stanza option resolution for `strata pg` commands (see pg_context.h).
+#include "cli/number_option.h"
 #include "cli/pg_context.h"
 
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 
 #include "cli/config_file.h"
 #include "common/error.h"
+#include "config/ranges.h"
 #include "repo/record_store.h"
 
 namespace strata::cli {
@@ -35,14 +37,15 @@ void add_pg_options(CLI::App& cmd, PgArgs& a) {
   cmd.add_option("--config", a.config, "strata.yaml to read the stanza from (env STRATA_CONFIG)");
   cmd.add_option("--pgdata", a.pgdata, "data directory of the cluster");
   cmd.add_option("--pghost", a.pghost, "server host or socket directory");
-  cmd.add_option("--pgport", a.pgport, "server port");
+  add_whole_option(cmd, "--pgport", a.pgport, config::kPort, "server port");
   cmd.add_option("--pguser", a.pguser, "user to connect as");
   cmd.add_option("--standby-host", a.standby_host, "standby host or socket directory (for --from-standby)");
-  cmd.add_option("--standby-port", a.standby_port, "standby port");
+  add_whole_option(cmd, "--standby-port", a.standby_port, config::kPort, "standby port");
   cmd.add_option("--standby-pgdata", a.standby_pgdata, "data directory of the standby (on this host)");
   cmd.add_flag("--async", a.async, "wal-push/wal-get: work through the spool with a background worker");
   cmd.add_option("--spool", a.spool, "spool directory for --async (local, on a durable file system)");
-  cmd.add_option("--archive-timeout", a.archive_timeout, "seconds to wait for WAL to reach the repository (default 60)");
+  add_whole_option(cmd, "--archive-timeout", a.archive_timeout, config::kTimeoutSeconds,
+                   "seconds to wait for WAL to reach the repository (default 60)");
 }
 
 source::postgres::StanzaSettings resolve_stanza(GlobalOptions& g, PgArgs& a) {

@@ -98,19 +98,44 @@ std::string save_snapshot(Repository& repo, Snapshot& snap) {
 }
 
 std::vector<Snapshot> load_snapshots(Repository& repo, std::vector<std::string>* problems) {
-  std::vector<Snapshot> out;
+  SnapshotList list = load_snapshot_list(repo);
+  for (const auto& bad : list.unreadable) {
+    if (!problems) throw Error(ExitCode::integrity, bad.problem);
+    problems->push_back(bad.problem);
+  }
+  return std::move(list.readable);
+}
+
+SnapshotList load_snapshot_list(Repository& repo) {
+  SnapshotList list;
   for (const auto& id : repo.list_objects(ObjectKind::snapshot)) {
     try {
       Bytes plain = repo.load_object(ObjectKind::snapshot, id);
-      out.push_back(Snapshot::from_json_text(to_string(plain), id));
+      list.readable.push_back(Snapshot::from_json_text(to_string(plain), id));
     } catch (const Error& e) {
-      if (!problems || e.code() != ExitCode::integrity) throw;
-      problems->push_back(e.what());
+      if (e.code() != ExitCode::integrity) throw;
+      list.unreadable.push_back(UnreadableSnapshot{id, e.what()});
     }
   }
-  std::stable_sort(out.begin(), out.end(),
+  std::stable_sort(list.readable.begin(), list.readable.end(),
                    [](const Snapshot& a, const Snapshot& b) { return a.time_ns < b.time_ns; });
-  return out;
+  return list;
+}
+
+const Snapshot& resolve_snapshot(const SnapshotList& list, const std::string& ref, LatestRule rule) {
+  if (ref == "latest" && rule == LatestRule::strict && !list.unreadable.empty()) {
+    const auto& bad = list.unreadable.front();
+    throw Error(ExitCode::integrity,
+                "cannot tell which snapshot is 'latest': snapshot " + bad.id.substr(0, 8) + " is unreadable (" +
+                    bad.problem + ") and may be the newest; name a snapshot id, or use --latest-readable for the "
+                                  "newest readable one ('strata check' for details)");
+  }
+  if (ref != "latest") {
+    for (const auto& bad : list.unreadable)
+      if (ref.size() >= 4 && bad.id.compare(0, ref.size(), ref) == 0)
+        throw Error(ExitCode::integrity, "snapshot " + bad.id.substr(0, 8) + " is unreadable: " + bad.problem);
+  }
+  return find_snapshot(list.readable, ref);
 }
 
 const Snapshot& find_snapshot(const std::vector<Snapshot>& snaps, const std::string& ref) {

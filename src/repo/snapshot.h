@@ -59,4 +59,29 @@ std::vector<Snapshot> load_snapshots(Repository& repo, std::vector<std::string>*
 // Throws Error(not_found) naming the reference.
 const Snapshot& find_snapshot(const std::vector<Snapshot>& snaps, const std::string& ref);
 
+// A snapshot object that is listed but cannot be opened or parsed.
+struct UnreadableSnapshot {
+  std::string id;       // the object's name (full id)
+  std::string problem;  // the Error(integrity) text
+};
+
+// Every snapshot object of a repository: those that could be read (oldest first)
+// and those that could not.
+struct SnapshotList {
+  std::vector<Snapshot> readable;
+  std::vector<UnreadableSnapshot> unreadable;
+};
+SnapshotList load_snapshot_list(Repository& repo);
+
+// How "latest" treats unreadable snapshots: `strict` refuses to guess (an unreadable
+// snapshot may be the newest: its time is sealed inside it), `newest_readable` is the
+// operator's explicit choice of the newest one that can be read.
+enum class LatestRule { strict, newest_readable };
+
+// Resolves a reference over every snapshot name, readable or not. "latest" with any
+// unreadable snapshot present (strict) and a prefix that names an unreadable
+// snapshot throw Error(integrity) naming it; otherwise as find_snapshot.
+const Snapshot& resolve_snapshot(const SnapshotList& list, const std::string& ref,
+                                 LatestRule rule = LatestRule::strict);
+
 }  // namespace strata::repo

@@ -299,35 +299,110 @@ void write_file_content(repo::Repository& repo, const Node& node, int fd) {
   pad_to(node.size);
 }
 
-RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& snap,
-                               const RestoreOptions& options, ProgressCounters& progress) {
-  RestoreResult result;
-  std::vector<std::string> includes;
-  for (const auto& inc : options.includes) includes.push_back(repo::normalize_snapshot_path(inc));
-  const std::string subtree = options.subtree.empty() ? "" : repo::normalize_snapshot_path(options.subtree);
-  if (!subtree.empty() && includes.empty()) includes.push_back(subtree);
-  auto selected = [&](const std::string& path) -> int {  // 0 no, 1 ancestor only, 2 yes
-    if (includes.empty()) return 2;
-    int best = 0;
-    for (const auto& inc : includes) {
-      if (inc == "/" || path == inc || path.compare(0, inc.size() + 1, inc + "/") == 0) return 2;
-      if (inc.compare(0, path.size() + 1, path + "/") == 0) best = 1;
-    }
-    return best;
-  };
+namespace {
 
+using Entries = std::vector<std::pair<std::string, Node>>;
+
+// Which snapshot paths a restore selects: 0 no, 1 only as an ancestor of an
+// included path, 2 yes.
+int selection(const std::vector<std::string>& includes, const std::string& path) {
+  if (includes.empty()) return 2;
+  int best = 0;
+  for (const auto& inc : includes) {
+    if (inc == "/" || path == inc || path.compare(0, inc.size() + 1, inc + "/") == 0) return 2;
+    if (inc.compare(0, path.size() + 1, path + "/") == 0) best = 1;
+  }
+  return best;
+}
+
+// True when `dir` exists and holds at least one entry: only then can a restore
+// meet something in its way, and only then are paths inspected before writing.
+bool has_entries(const std::string& dir) {
   std::error_code ec;
-  std::filesystem::create_directories(options.target, ec);
-  std::string target = std::filesystem::absolute(options.target).lexically_normal().string();
-  if (target.size() > 1 && target.back() == '/') target.pop_back();
+  std::filesystem::directory_iterator it(dir, ec);
+  return !ec && it != std::filesystem::directory_iterator();
+}
 
-  // 1. Collect the entries to restore.
-  std::vector<std::pair<std::string, Node>> entries;
+// One restore, step by step: collect the snapshot's entries, create directories and
+// plan files (make_room applies the replace rule per path), create special files,
+// plan blob reads in pack order, fetch and write in parallel, finish (links,
+// metadata). Each step leaves what the next needs in the members.
+class RestoreRun {
+ public:
+  RestoreRun(repo::Repository& repo, const repo::Snapshot& snap, const RestoreOptions& options,
+             ProgressCounters& progress)
+      : repo_(repo), snap_(snap), options_(options), progress_(progress),
+        pool_(options.threads ? options.threads : std::max(4u, 2 * ThreadPool::default_threads())) {}
+
+  RestoreResult run() {
+    open_target();
+    Entries entries = collect_entries();
+    plan_entries(entries);
+    zero_and_match_files();
+    create_files_and_specials();
+    std::vector<BlobTask> tasks = plan_blob_tasks();
+    fetch_and_write(tasks);
+    link_and_apply_metadata();
+    count_restored_files();
+    return std::move(result_);
+  }
+
+ private:
+  void open_target();
+  Entries collect_entries();
+  void plan_entries(const Entries& entries);
+  void plan_file(const std::string& path, const Node& n);
+  bool make_room(const std::string& path, NodeType type);
+  void zero_and_match_files();
+  void create_files_and_specials();
+  void create_special(size_t i, std::vector<char>& ok);
+  std::vector<BlobTask> plan_blob_tasks();
+  void fetch_and_write(const std::vector<BlobTask>& tasks);
+  void write_group(const std::vector<BlobTask>& tasks, const ReadGroup& group);
+  void record(const Error& e, FileJob* job);
+  void link_and_apply_metadata();
+  void count_restored_files();
+  void warn(const std::string& line) {
+    std::lock_guard<std::mutex> lock(warn_mu_);
+    result_.warnings.push_back(line);
+  }
+
+  repo::Repository& repo_;
+  const repo::Snapshot& snap_;
+  const RestoreOptions& options_;
+  ProgressCounters& progress_;
+  ThreadPool pool_;
+  RestoreResult result_;
+  std::string target_;
+  bool target_had_entries_ = false;  // paths may be in the way: inspect before writing
+  std::vector<std::string> blocked_dirs_;  // directories not restored: their content is skipped
+  std::vector<std::unique_ptr<FileJob>> files_;
+  std::map<std::pair<uint64_t, uint64_t>, size_t> hardlinks_;  // (dev, inode) -> files_ index
+  std::vector<std::pair<std::string, const Node*>> metadata_order_, specials_;
+  std::mutex warn_mu_, errors_mu_;
+  std::exception_ptr fatal_;
+  std::atomic<bool> stop_{false};
+};
+
+void RestoreRun::open_target() {
+  target_had_entries_ = has_entries(options_.target);
+  std::error_code ec;
+  std::filesystem::create_directories(options_.target, ec);
+  target_ = std::filesystem::absolute(options_.target).lexically_normal().string();
+  if (target_.size() > 1 && target_.back() == '/') target_.pop_back();
+}
+
+Entries RestoreRun::collect_entries() {
+  std::vector<std::string> includes;
+  for (const auto& inc : options_.includes) includes.push_back(repo::normalize_snapshot_path(inc));
+  const std::string subtree = options_.subtree.empty() ? "" : repo::normalize_snapshot_path(options_.subtree);
+  if (!subtree.empty() && includes.empty()) includes.push_back(subtree);
+  Entries entries;
   bool any = false;
   repo::walk_tree(
-      repo, snap.tree,
+      repo_, snap_.tree,
       [&](const std::string& path, const Node& n) {
-        int sel = selected(path);
+        int sel = selection(includes, path);
         if (sel == 0) return false;
         if (sel == 2) any = true;
         if (sel == 1 && n.type != NodeType::dir) return false;
@@ -336,280 +411,327 @@ RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& sna
       },
       [&](const std::string& path, const Error& e) {
         // A damaged directory listing loses that directory only; the rest restores.
-        result.integrity_errors.push_back(target + (path.empty() ? "/" : path) +
-                                          ": directory content not restored: " + e.what());
+        result_.integrity_errors.push_back(target_ + (path.empty() ? "/" : path) +
+                                           ": directory content not restored: " + e.what());
       });
   if (!includes.empty() && !any) {
     std::string list;
     for (const auto& inc : includes) list += (list.empty() ? "" : ", ") + inc;
-    throw Error(ExitCode::not_found, "snapshot " + snap.id.substr(0, 8) + " has no path " + list);
+    throw Error(ExitCode::not_found, "snapshot " + snap_.id.substr(0, 8) + " has no path " + list);
   }
-  if (!subtree.empty() && subtree != "/") {
-    // Only the subtree's own entries, renamed relative to it (the subtree's
-    // directory itself is the target).
-    std::vector<std::pair<std::string, Node>> inside;
-    for (auto& [path, n] : entries) {
-      if (path == subtree) inside.emplace_back("", std::move(n));
-      else if (path.compare(0, subtree.size() + 1, subtree + "/") == 0)
-        inside.emplace_back(path.substr(subtree.size()), std::move(n));
-    }
-    entries = std::move(inside);
+  if (subtree.empty() || subtree == "/") return entries;
+  // Only the subtree's own entries, renamed relative to it (the subtree's directory
+  // itself is the target).
+  Entries inside;
+  for (auto& [path, n] : entries) {
+    if (path == subtree) inside.emplace_back("", std::move(n));
+    else if (path.compare(0, subtree.size() + 1, subtree + "/") == 0)
+      inside.emplace_back(path.substr(subtree.size()), std::move(n));
   }
-  for (const auto& [path, n] : entries)
-    if (n.type == NodeType::file) progress.bytes_total += n.size;
-  progress.files_total = entries.size();
-  progress.totals_known = true;
+  return inside;
+}
 
-  // 2. Directories first (in order, parents before children); everything else is
-  //    created in parallel below, since creating an inode can take a long time
-  //    on a journaling filesystem and concurrent creates overlap.
-  std::vector<std::unique_ptr<FileJob>> files;
-  std::map<std::pair<uint64_t, uint64_t>, size_t> hardlinks;  // (dev, inode) -> files index
-  std::vector<std::pair<std::string, const Node*>> metadata_order, specials;
+// The replace rule, applied to one path before anything is written there: a
+// directory of the snapshot replaces a file, symlink or special file; a file or
+// special file of the snapshot replaces another one (create_file, create_special)
+// or an empty directory. A non-empty directory in the way of a file is never
+// deleted: that path is reported as not restored and the restore goes on.
+bool RestoreRun::make_room(const std::string& path, NodeType type) {
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return true;
+    throw io_error("inspecting " + path, errno);
+  }
+  const bool is_dir = S_ISDIR(st.st_mode);
+  if ((type == NodeType::dir) == is_dir) return true;
+  if (!is_dir) {
+    if (unlink(path.c_str()) != 0) throw io_error("replacing " + path, errno);
+    return true;
+  }
+  if (rmdir(path.c_str()) == 0) return true;
+  if (errno != ENOTEMPTY && errno != EEXIST) throw io_error("replacing directory " + path, errno);
+  result_.not_restored.push_back(path + ": a non-empty directory is in the way of the snapshot's " +
+                                 repo::node_type_name(type) + "; it was left as it is");
+  return false;
+}
+
+// Directories are created here, in order (parents before children); files and
+// special files are planned and created in parallel later, since creating an inode
+// can take long on a journaling file system and concurrent creates overlap.
+void RestoreRun::plan_entries(const Entries& entries) {
+  for (const auto& [rel, n] : entries)
+    if (n.type == NodeType::file) progress_.bytes_total += n.size;
+  progress_.files_total = entries.size();
+  progress_.totals_known = true;
   for (const auto& [rel, n] : entries) {
-    std::string path = target + rel;
-    switch (n.type) {
-      case NodeType::dir:
-        if (mkdir(path.c_str(), 0700) != 0) {
-          if (errno != EEXIST) throw io_error("creating directory " + path, errno);
-          // Something is already there: only a real directory may stay, never a
-          // symlink (restore would write through it, outside the target).
-          struct stat st;
-          if (lstat(path.c_str(), &st) != 0) throw io_error("inspecting " + path, errno);
-          if (!S_ISDIR(st.st_mode)) {
-            if (unlink(path.c_str()) != 0) throw io_error("replacing " + path, errno);
-            if (mkdir(path.c_str(), 0700) != 0) throw io_error("creating directory " + path, errno);
-          }
-        }
-        result.dirs++;
-        metadata_order.emplace_back(path, &n);
-        break;
-      case NodeType::file: {
-        if (n.links > 1) {
-          auto key = std::make_pair(n.device, n.inode);
-          auto it = hardlinks.find(key);
-          if (it != hardlinks.end()) {  // linked once the first name has its content
-            files[it->second]->link_paths.push_back(path);
-            result.files++;
-            continue;
-          }
-          hardlinks[key] = files.size();  // the job pushed below
-        }
-        auto job = std::make_unique<FileJob>();
-        job->path = path;
-        job->node = &n;
-        if (n.size >= kDirectMinSize && !n.extents) job->direct = std::make_unique<DirectFileWriter>(n.size);
-        files.push_back(std::move(job));
-        result.files++;
-        result.bytes += n.size;
-        break;
-      }
-      case NodeType::socket:
-        continue;  // sockets are recreated by their servers
-      default:
-        specials.emplace_back(path, &n);
+    const std::string path = target_ + rel;
+    bool inside_blocked = false;
+    for (const auto& b : blocked_dirs_) inside_blocked = inside_blocked || path.compare(0, b.size() + 1, b + "/") == 0;
+    if (inside_blocked || n.type == NodeType::socket) continue;  // sockets are recreated by their servers
+    if (target_had_entries_ && !make_room(path, n.type)) {
+      if (n.type == NodeType::dir) blocked_dirs_.push_back(path);
+      continue;
+    }
+    if (n.type == NodeType::dir) {
+      if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) throw io_error("creating directory " + path, errno);
+      result_.dirs++;
+      metadata_order_.emplace_back(path, &n);
+    } else if (n.type == NodeType::file) {
+      plan_file(path, n);
+    } else {
+      specials_.emplace_back(path, &n);
     }
   }
-  ThreadPool pool(options.threads ? options.threads : std::max(4u, 2 * ThreadPool::default_threads()));
-  if (!options.zero_content_under.empty()) {
-    for (auto& job : files) {
-      const std::string rel = job->path.substr(target.size());
-      for (const auto& dir : options.zero_content_under)
+}
+
+void RestoreRun::plan_file(const std::string& path, const Node& n) {
+  if (n.links > 1) {
+    auto key = std::make_pair(n.device, n.inode);
+    auto it = hardlinks_.find(key);
+    if (it != hardlinks_.end()) {  // linked once the first name has its content
+      files_[it->second]->link_paths.push_back(path);
+      return;
+    }
+    hardlinks_[key] = files_.size();  // the job pushed below
+  }
+  auto job = std::make_unique<FileJob>();
+  job->path = path;
+  job->node = &n;
+  if (n.size >= kDirectMinSize && !n.extents) job->direct = std::make_unique<DirectFileWriter>(n.size);
+  files_.push_back(std::move(job));
+  result_.bytes += n.size;
+}
+
+// zero_content_under: holes of the file's size; delta: files whose content is
+// already right are left alone.
+void RestoreRun::zero_and_match_files() {
+  if (!options_.zero_content_under.empty()) {
+    for (auto& job : files_) {
+      const std::string rel = job->path.substr(target_.size());
+      for (const auto& dir : options_.zero_content_under)
         if (rel.compare(0, dir.size() + 1, dir + "/") == 0 && job->link_paths.empty()) {
-          close(create_file(job->path, job->node->size));  // a hole of the file's size
+          close(create_file(job->path, job->node->size));
           job->unchanged = job->zeroed = true;
-          result.files_zeroed++;
+          result_.files_zeroed++;
           break;
         }
     }
   }
-  if (options.delta) {
-    parallel_for(pool, files.size(), [&](size_t i) {
-      FileJob& job = *files[i];
-      if (!job.zeroed) job.unchanged = job.link_paths.empty() && content_matches(repo, job.path, *job.node);
-    });
-    for (const auto& job : files)
-      if (job->unchanged && !job->zeroed) {
-        result.files_unchanged++;
-        result.bytes_unchanged += job->node->size;
-      }
-  }
-  // Files of one blob are created when their blob is written (one open instead of
-  // two); the others now, so that blobs can be written in pack order.
-  parallel_for(pool, files.size(), [&](size_t i) {
-    const FileJob& job = *files[i];
+  if (!options_.delta) return;
+  parallel_for(pool_, files_.size(), [&](size_t i) {
+    FileJob& job = *files_[i];
+    if (!job.zeroed) job.unchanged = job.link_paths.empty() && content_matches(repo_, job.path, *job.node);
+  });
+  for (const auto& job : files_)
+    if (job->unchanged && !job->zeroed) {
+      result_.files_unchanged++;
+      result_.bytes_unchanged += job->node->size;
+    }
+}
+
+// Files of one blob are created when their blob is written (one open instead of
+// two); the others now, so that blobs can be written in pack order.
+void RestoreRun::create_files_and_specials() {
+  parallel_for(pool_, files_.size(), [&](size_t i) {
+    const FileJob& job = *files_[i];
     if (!job.unchanged && job.node->content.size() != 1) close(create_file(job.path, job.node->size));
   });
-  std::mutex warn_mu;
-  std::vector<char> special_ok(specials.size(), 0);
-  parallel_for(pool, specials.size(), [&](size_t i) {
-    const auto& [path, node] = specials[i];
-    const Node& n = *node;
-    unlink(path.c_str());
-    int rc;
-    const char* what;
-    if (n.type == NodeType::symlink) {
-      rc = symlink(n.link_target.c_str(), path.c_str());
-      what = "symlink";
-    } else if (n.type == NodeType::fifo) {
-      rc = mkfifo(path.c_str(), 0600);
-      what = "mkfifo";
-    } else {
-      rc = mknod(path.c_str(), (n.type == NodeType::chardev ? S_IFCHR : S_IFBLK) | 0600,
-                 static_cast<dev_t>(n.rdev));
-      what = "mknod";
-    }
-    if (rc != 0) {
-      std::lock_guard<std::mutex> lock(warn_mu);
-      result.warnings.push_back(path + ": " + what + ": " + errno_text(errno));
-      return;
-    }
-    special_ok[i] = 1;
-  });
-  for (size_t i = 0; i < specials.size(); ++i) {
-    if (!special_ok[i]) continue;
-    result.others++;
-    metadata_order.push_back(specials[i]);
+  std::vector<char> ok(specials_.size(), 0);
+  parallel_for(pool_, specials_.size(), [&](size_t i) { create_special(i, ok); });
+  for (size_t i = 0; i < specials_.size(); ++i) {
+    if (!ok[i]) continue;
+    result_.others++;
+    metadata_order_.push_back(specials_[i]);
   }
+}
 
-  // 3. Plan blob writes, sorted by pack and offset for sequential reads.
+void RestoreRun::create_special(size_t i, std::vector<char>& ok) {
+  const auto& [path, node] = specials_[i];
+  const Node& n = *node;
+  unlink(path.c_str());
+  int rc;
+  const char* what;
+  if (n.type == NodeType::symlink) {
+    rc = symlink(n.link_target.c_str(), path.c_str());
+    what = "symlink";
+  } else if (n.type == NodeType::fifo) {
+    rc = mkfifo(path.c_str(), 0600);
+    what = "mkfifo";
+  } else {
+    rc = mknod(path.c_str(), (n.type == NodeType::chardev ? S_IFCHR : S_IFBLK) | 0600, static_cast<dev_t>(n.rdev));
+    what = "mknod";
+  }
+  if (rc != 0) return warn(path + ": " + what + ": " + errno_text(errno));
+  ok[i] = 1;
+}
+
+// Blob writes sorted by pack and offset, for sequential reads.
+std::vector<BlobTask> RestoreRun::plan_blob_tasks() {
   std::vector<BlobTask> tasks;
-  for (size_t f = 0; f < files.size(); ++f) {
-    const Node& n = *files[f]->node;
-    if (files[f]->unchanged) {
-      progress.files_done++;
-      progress.bytes_done += n.size;
+  for (size_t f = 0; f < files_.size(); ++f) {
+    FileJob& job = *files_[f];
+    const Node& n = *job.node;
+    if (job.unchanged) {
+      progress_.files_done++;
+      progress_.bytes_done += n.size;
       continue;
     }
     std::vector<uint32_t> sizes;
     std::vector<std::optional<repo::BlobLocation>> locs;
     for (const auto& id : n.content) {
-      auto loc = repo.index().find(id);
-      locs.push_back(loc);
-      sizes.push_back(loc ? loc->raw_len : 0);
+      locs.push_back(repo_.index().find(id));
+      sizes.push_back(locs.back() ? locs.back()->raw_len : 0);
     }
     auto placement = place_blobs(n, sizes);
     for (size_t i = 0; i < n.content.size(); ++i) {
       if (!locs[i]) {
-        files[f]->failed = true;
-        result.integrity_errors.push_back(files[f]->path + ": data blob " +
-                                          repo::short_hex(n.content[i]) + " is missing from the index");
+        job.failed = true;
+        result_.integrity_errors.push_back(job.path + ": data blob " + repo::short_hex(n.content[i]) +
+                                           " is missing from the index");
         continue;
       }
       tasks.push_back(BlobTask{f, n.content[i], *locs[i], placement[i]});
-      files[f]->blobs_left++;
+      job.blobs_left++;
     }
-    if (n.content.empty()) progress.files_done++;
+    if (n.content.empty()) progress_.files_done++;
   }
   std::sort(tasks.begin(), tasks.end(), [](const BlobTask& a, const BlobTask& b) {
     return a.loc.pack != b.loc.pack ? a.loc.pack < b.loc.pack : a.loc.offset < b.loc.offset;
   });
-  const ReadShape shape = read_shape(repo.backend().remote(), options.threads);
-  const std::vector<ReadGroup> groups = group_reads(tasks, shape);
+  return tasks;
+}
 
-  // 4. Fetch, verify and write in parallel.
-  std::mutex errors_mu;
-  std::exception_ptr fatal;
-  std::atomic<bool> stop{false};
-  auto record = [&](const Error& e, FileJob* job) {
-    std::lock_guard<std::mutex> lock(errors_mu);
-    if (job && (e.code() == ExitCode::integrity || e.code() == ExitCode::not_found)) {
-      if (!job->failed.exchange(true)) result.integrity_errors.push_back(job->path + ": " + e.what());
-    } else if (!fatal) {
-      fatal = std::current_exception();
-      stop = true;
-    }
-  };
-  // Writing is CPU work (decrypting, decompressing, copying small files into the
-  // page cache) and concurrent writers of one file contend for its lock: one
-  // thread per core, more when reads wait on the network (read_shape).
+void RestoreRun::record(const Error& e, FileJob* job) {
+  std::lock_guard<std::mutex> lock(errors_mu_);
+  if (job && (e.code() == ExitCode::integrity || e.code() == ExitCode::not_found)) {
+    if (!job->failed.exchange(true)) result_.integrity_errors.push_back(job->path + ": " + e.what());
+  } else if (!fatal_) {
+    fatal_ = std::current_exception();
+    stop_ = true;
+  }
+}
+
+// Writing is CPU work (decrypting, decompressing, copying small files into the page
+// cache) and concurrent writers of one file contend for its lock: one thread per
+// core, more when reads wait on the network (read_shape).
+void RestoreRun::fetch_and_write(const std::vector<BlobTask>& tasks) {
+  const ReadShape shape = read_shape(repo_.backend().remote(), options_.threads);
+  const std::vector<ReadGroup> groups = group_reads(tasks, shape);
   ThreadPool writers(shape.threads);
   parallel_for(writers, groups.size(), [&](size_t g) {
-    if (stop) return;
-    const ReadGroup& group = groups[g];
-    // One read for the group; if it fails (missing or truncated pack), each blob is
-    // read on its own so that only the files it really affects are reported.
-    std::optional<Bytes> span;
-    const uint64_t start = tasks[group.first].loc.offset;
-    if (group.last - group.first > 1) {
-      const auto& last = tasks[group.last - 1].loc;
-      try {
-        span = repo.read_pack_range(last.pack, start, uint64_t{last.offset} + last.stored_len - start);
-      } catch (const Error& e) {
-        if (e.code() != ExitCode::integrity && e.code() != ExitCode::not_found) {
-          record(e, nullptr);
-          return;
-        }
-      }
-    }
-    for (size_t i = group.first; i < group.last && !stop; ++i) {
-      const BlobTask& t = tasks[i];
-      FileJob& job = *files[t.file];
-      if (job.failed) continue;
-      try {
-        Bytes data = span ? repo.open_blob(t.id, repo::BlobType::data, t.loc,
-                                           ByteView(span->data() + (t.loc.offset - start), t.loc.stored_len))
-                          : repo.load_blob(t.id, repo::BlobType::data);
-        std::string problem;
-        bool last = write_blob(job, t, data, problem);
-        if (!problem.empty()) {
-          std::lock_guard<std::mutex> lock(warn_mu);
-          result.warnings.push_back(job.path + ": " + problem);
-        }
-        progress.bytes_done += data.size();
-        if (last) progress.files_done++;
-      } catch (const Error& e) {
-        record(e, &job);
-      }
-    }
+    if (!stop_) write_group(tasks, groups[g]);
   });
-  if (fatal) {
-    // Never leave a file that looks restored but is partly zeros.
-    for (const auto& job : files)
-      if (job->blobs_left > 0) unlink(job->path.c_str());
-    std::rethrow_exception(fatal);
-  }
+  if (!fatal_) return;
+  // Never leave a file that looks restored but is partly zeros.
+  for (const auto& job : files_)
+    if (job->blobs_left > 0) unlink(job->path.c_str());
+  std::rethrow_exception(fatal_);
+}
 
-  // 5. Files whose data could not be verified are removed; hard links are made for
-  //    the others; metadata is applied (files in parallel, then directories
-  //    deepest first so that setting a directory's mtime is the last change in it).
+// One read for the group; if it fails (missing or truncated pack), each blob is read
+// on its own so that only the files it really affects are reported.
+void RestoreRun::write_group(const std::vector<BlobTask>& tasks, const ReadGroup& group) {
+  std::optional<Bytes> span;
+  const uint64_t start = tasks[group.first].loc.offset;
+  if (group.last - group.first > 1) {
+    const auto& last = tasks[group.last - 1].loc;
+    try {
+      span = repo_.read_pack_range(last.pack, start, uint64_t{last.offset} + last.stored_len - start);
+    } catch (const Error& e) {
+      if (e.code() != ExitCode::integrity && e.code() != ExitCode::not_found) return record(e, nullptr);
+    }
+  }
+  for (size_t i = group.first; i < group.last && !stop_; ++i) {
+    const BlobTask& t = tasks[i];
+    FileJob& job = *files_[t.file];
+    if (job.failed) continue;
+    try {
+      Bytes data = span ? repo_.open_blob(t.id, repo::BlobType::data, t.loc,
+                                          ByteView(span->data() + (t.loc.offset - start), t.loc.stored_len))
+                        : repo_.load_blob(t.id, repo::BlobType::data);
+      std::string problem;
+      bool last = write_blob(job, t, data, problem);
+      if (!problem.empty()) warn(job.path + ": " + problem);
+      progress_.bytes_done += data.size();
+      if (last) progress_.files_done++;
+    } catch (const Error& e) {
+      record(e, &job);
+    }
+  }
+}
+
+// Files whose data could not be verified are removed; hard links are made for the
+// others; metadata is applied (files in parallel, then directories deepest first so
+// that setting a directory's mtime is the last change in it).
+void RestoreRun::link_and_apply_metadata() {
   std::set<std::string> failed_paths;
-  for (const auto& job : files) {
+  for (const auto& job : files_) {
     if (job->failed) {
       unlink(job->path.c_str());
       failed_paths.insert(job->path);
       for (const auto& l : job->link_paths)
-        result.integrity_errors.push_back(l + ": hard link to " + job->path + ", whose data is corrupt");
+        result_.integrity_errors.push_back(l + ": hard link to " + job->path + ", whose data is corrupt");
       continue;
     }
     for (const auto& l : job->link_paths) {
       unlink(l.c_str());
-      if (link(job->path.c_str(), l.c_str()) != 0)
-        result.warnings.push_back(l + ": hard link to " + job->path + ": " + errno_text(errno));
-      progress.files_done++;
+      if (link(job->path.c_str(), l.c_str()) != 0) warn(l + ": hard link to " + job->path + ": " + errno_text(errno));
+      progress_.files_done++;
     }
   }
   std::vector<std::pair<std::string, const Node*>> leaves, dirs;
-  for (const auto& item : metadata_order) {
+  for (const auto& item : metadata_order_) {
     if (failed_paths.count(item.first)) continue;
     (item.second->type == NodeType::dir ? dirs : leaves).push_back(item);
   }
-  for (const auto& job : files)  // files without content, or whose last write failed
+  for (const auto& job : files_)  // files without content, or whose last write failed
     if (!job->failed && !job->metadata_done) leaves.emplace_back(job->path, job->node);
-  parallel_for(pool, leaves.size(), [&](size_t i) {
+  parallel_for(pool_, leaves.size(), [&](size_t i) {
     std::string problem = apply_metadata(leaves[i].first, *leaves[i].second);
-    if (!problem.empty()) {
-      std::lock_guard<std::mutex> lock(warn_mu);
-      result.warnings.push_back(leaves[i].first + ": " + problem);
-    }
+    if (!problem.empty()) warn(leaves[i].first + ": " + problem);
   });
-  std::stable_sort(dirs.begin(), dirs.end(),
-                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  std::stable_sort(dirs.begin(), dirs.end(), [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
   for (const auto& [path, node] : dirs) {
     std::string problem = apply_metadata(path, *node);
-    if (!problem.empty()) result.warnings.push_back(path + ": " + problem);
+    if (!problem.empty()) result_.warnings.push_back(path + ": " + problem);
   }
-  return result;
+}
+
+// The summary counts what is on disk now: every name of a file whose data was
+// written and verified (a corrupt file and its hard links are not counted).
+void RestoreRun::count_restored_files() {
+  for (const auto& job : files_) {
+    if (job->failed) {
+      result_.bytes -= job->node->size;
+      continue;
+    }
+    result_.files += 1 + job->link_paths.size();
+  }
+}
+
+}  // namespace
+
+TargetRisk assess_restore_target(const std::string& target, const repo::Snapshot& snap) {
+  TargetRisk risk;
+  std::error_code ec;
+  std::string where = std::filesystem::weakly_canonical(std::filesystem::absolute(target), ec).string();
+  if (ec) where = std::filesystem::absolute(target).lexically_normal().string();
+  if (where.size() > 1 && where.back() == '/') where.pop_back();
+  risk.is_root = where == "/";
+  for (const auto& p : snap.paths) {
+    if (risk.is_root || p.empty()) break;
+    const std::string src = p.size() > 1 && p.back() == '/' ? p.substr(0, p.size() - 1) : p;
+    if (where == src || src == "/" || where.compare(0, src.size() + 1, src + "/") == 0) {
+      risk.inside_source = src;
+      break;
+    }
+  }
+  return risk;
+}
+
+RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& snap, const RestoreOptions& options,
+                               ProgressCounters& progress) {
+  return RestoreRun(repo, snap, options, progress).run();
 }
 
 }  // namespace strata::source

@@ -2,6 +2,10 @@
 // restored in parallel, blob by blob, in pack order; a blob that fails
 // authentication is never written: its file is removed and reported, every other
 // file is restored. Metadata is applied last (directories deepest first).
+// What is already at the target is replaced path by path (a file by a file, a file
+// by a directory and back, an empty directory by a file); a non-empty directory in
+// the way of a file is left alone and reported in `not_restored`, and the rest of
+// the snapshot is still restored.
 #pragma once
 #include <string>
 #include <vector>
@@ -36,8 +40,20 @@ struct RestoreResult {
   uint64_t files_unchanged = 0, bytes_unchanged = 0;  // delta: content already right
   uint64_t files_zeroed = 0;                          // zero_content_under
   std::vector<std::string> integrity_errors;  // files not restored because data is corrupt
+  // Paths left alone because something the replace rule does not remove is in the
+  // way (a non-empty directory where the snapshot has a file): "PATH: why".
+  std::vector<std::string> not_restored;
   std::vector<std::string> warnings;          // metadata that could not be applied
 };
+
+// What is risky about a restore target, judged before anything is written: "/"
+// replaces system files in place; a target inside one of the snapshot's backed-up
+// paths puts a second copy into what the next backup of that path reads.
+struct TargetRisk {
+  bool is_root = false;
+  std::string inside_source;  // the snapshot path the target lies in, or empty
+};
+TargetRisk assess_restore_target(const std::string& target, const repo::Snapshot& snap);
 
 RestoreResult restore_snapshot(repo::Repository& repo, const repo::Snapshot& snap,
                                const RestoreOptions& options, ProgressCounters& progress);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fails when a source file includes a header from a layer above it (or sideways):
 # arrows point down only — cli -> source -> repo -> {crypto, storage} -> common,
-# and cli -> policy -> common (policy decides from facts its caller gives it).
+# cli -> policy -> common (policy decides from facts its caller gives it), and
+# cli -> config -> common (what users type, parsed and range-checked once).
 set -euo pipefail
 SRC="$(cd "$(dirname "$0")/../../src" && pwd)"
 declare -A allowed=(
@@ -11,7 +12,8 @@ declare -A allowed=(
   [repo]="repo crypto storage common"
   [source]="source repo crypto storage common"
   [policy]="policy common"
-  [cli]="cli source repo crypto storage common policy"
+  [config]="config common"
+  [cli]="cli source repo crypto storage common policy config"
 )
 bad=0
 for layer in "${!allowed[@]}"; do

@@ -24,7 +24,7 @@ struct StanzaSettings {
   int archive_timeout_seconds = 60;            // how long backup/check wait for WAL to arrive
   int retention_full = 0;                      // pg expire: full backups to keep (0: not set)
   int retention_diff = 0;                      // pg expire: diff backups to keep (0: all of kept fulls)
-  std::string pitr_window;                     // pg expire: e.g. "30d" (empty: none)
+  int64_t pitr_window_ns = 0;                  // pg expire: keep what this window needs (0: none)
   bool async = false;                          // wal-push/wal-get through the spool
   std::string spool;                           // spool directory for async (local, durable)
   int push_parallel = 4;                       // segments in flight in the async pusher
