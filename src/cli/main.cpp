@@ -62,7 +62,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    // One line, like every other error ("strata <command> --help" lists the options).
+    std::fflush(stdout);
+    std::fprintf(stderr, "strata: error: %s\n", e.what());
     return static_cast<int>(ExitCode::usage);
   } catch (const Error& e) {
     std::fflush(stdout);
