@@ -109,6 +109,7 @@ names "$DATA_PACK"
 T="$W/restore-data"
 expect_exit 13 st restore latest --target "$T"
 cp "$WORK/err" "$W/restore-err"
+cp "$WORK/out" "$W/restore-out"
 AFFECTED=$(python3 - "$SRC" "$T" "$W/restore-err" <<'EOF'
 import hashlib, os, sys
 src, target, err = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
@@ -154,6 +155,11 @@ print(" ".join(missing))
 EOF
 ) || fail "restore from a corrupt data pack misbehaved (see above)"
 note "affected file: $AFFECTED (left out and named); all other files byte-exact"
+# The summary counts the files that are on disk, not those the snapshot holds.
+MISSING_COUNT=$(wc -w <<<"$AFFECTED")
+TOTAL_FILES=$(find "$SRC" -type f | wc -l)
+grep -qF "$((TOTAL_FILES - MISSING_COUNT)) files," "$W/restore-out" ||
+  fail "restore summary does not count only the restored files ($TOTAL_FILES - $MISSING_COUNT): $(cat "$W/restore-out")"
 AFFECTED=${AFFECTED%% *}
 expect_exit 13 st dump latest "$SRC/$AFFECTED"
 cmp -s "$WORK/out" "$SRC/$AFFECTED" && fail "dump of the affected file returned its content from a corrupt pack?"
