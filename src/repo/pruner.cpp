@@ -103,6 +103,7 @@ PruneReport prune_repository(Repository& repo, const PruneOptions& options,
     auto pid = Repository::pack_id_from_name(name);
     if (pid && !packs.count(*pid)) {
       unindexed.push_back(name);
+      r.bytes_before += size;  // what data/ held: freed is always a part of it
       r.bytes_freed += size;
     }
   }

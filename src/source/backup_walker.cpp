@@ -231,7 +231,10 @@ void Walker::add_entry(PendingDir& dir, int dirfd, const std::string& path,
     } else {
       SubtreeTask task;
       task.path = path;
-      task.fd = openat(dirfd, at_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      // O_NOATIME: reading the directory must not change the atime the snapshot
+      // records, or every next backup would store the tree again.
+      task.fd = openat(dirfd, at_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+      if (task.fd < 0 && errno == EPERM) task.fd = openat(dirfd, at_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       task.open_errno = task.fd < 0 ? errno : 0;
       task.depth = depth + 1;
       task.root_dev = root_dev;

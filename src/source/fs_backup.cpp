@@ -217,7 +217,8 @@ BackupResult Archiver::run_paths() {
     lstat("/", &st);
     SubtreeTask task;
     task.path = "/";
-    task.fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    task.fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOATIME);
+    if (task.fd < 0 && errno == EPERM) task.fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     task.open_errno = task.fd < 0 ? errno : 0;
     task.depth = 1;  // "/" is the selected path: its entries may be handed over
     task.root_dev = st.st_dev;

@@ -55,4 +55,14 @@ after=$(st snapshots --json | python3 -c 'import json,sys; print(len(json.load(s
 [ "$before" = "$after" ] || fail "a snapshot was committed without a lock"
 expect_exit 0 st check
 
+note "a backup leaves access times alone (else every next backup stores the trees again)"
+AT="$WORK/atimes"
+mkdir -p "$AT/a/b" && echo 1 >"$AT/a/b/f"
+find "$AT" -exec touch -a -d 2020-01-01 {} +  # older than mtime: relatime would update it
+st backup -q "$AT"
+old_atime=$(date -d 2020-01-01 +%s)
+for p in "$AT" "$AT/a" "$AT/a/b" "$AT/a/b/f"; do
+  [ "$(stat -c %X "$p")" = "$old_atime" ] || fail "backup changed the atime of $p"
+done
+
 echo "PASS: test_regressions"
