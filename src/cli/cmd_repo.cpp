@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/config_apply.h"
 #include "common/error.h"
 #include "common/time_util.h"
 #include "repo/copier.h"
@@ -22,18 +21,14 @@ namespace {
 
 using nlohmann::json;
 
-struct ReplicaArgs {
-  std::string config;
-};
-
-ConfigFile load_replica_config(GlobalOptions& g, ReplicaArgs& a) {
-  ConfigFile cfg = load_config_into(g, a.config);
-  if (cfg.path.empty()) throw Error(ExitCode::usage, "replicas come from strata.yaml: use --config FILE or STRATA_CONFIG");
+const config::ConfigFile& load_replica_config(GlobalOptions& g) {
+  apply_environment(g);
+  const config::ConfigFile& cfg = required_config(g, "replicas");
   if (cfg.replicas.empty()) throw Error(ExitCode::usage, cfg.path + " lists no replicas");
   return cfg;
 }
 
-GlobalOptions replica_options(const GlobalOptions& g, const ReplicaSettings& r) {
+GlobalOptions replica_options(const GlobalOptions& g, const config::ReplicaSettings& r) {
   return with_repository(g, r.repository, r.key_file, r.password_file);
 }
 
@@ -110,12 +105,9 @@ json replica_lag(const std::vector<repo::Snapshot>& main_snaps,
 void register_repo(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto* group = app.add_subcommand("repo", "the repository and its replicas");
   group->require_subcommand(1);
-  auto a = std::make_shared<ReplicaArgs>();
-  auto* status = group->add_subcommand("status", "how far each replica of strata.yaml is behind");
-  status->add_option("--config", a->config, "strata.yaml with the replicas: list (env STRATA_CONFIG)");
-  status->callback([&g, &exit_code, a] {
-    apply_environment(g);
-    ConfigFile cfg = load_replica_config(g, *a);
+  auto* status = group->add_subcommand("status", "how far each replica of strata.yaml (--config) is behind");
+  status->callback([&g, &exit_code] {
+    const config::ConfigFile& cfg = load_replica_config(g);
     auto main = open_repository(g);
     auto snaps = load_snapshots_or_warn(*main);
     auto records = repo::RecordStore(*main).list("pg");
@@ -170,12 +162,9 @@ void register_repo(CLI::App& app, GlobalOptions& g, int& exit_code) {
     exit_code = unreachable ? static_cast<int>(ExitCode::io) : 0;
   });
 
-  auto b = std::make_shared<ReplicaArgs>();
-  auto* replicate = app.add_subcommand("replicate", "copy what each replica of strata.yaml lacks into it");
-  replicate->add_option("--config", b->config, "strata.yaml with the replicas: list (env STRATA_CONFIG)");
-  replicate->callback([&g, &exit_code, b] {
-    apply_environment(g);
-    ConfigFile cfg = load_replica_config(g, *b);
+  auto* replicate = app.add_subcommand("replicate", "copy what each replica of strata.yaml (--config) lacks into it");
+  replicate->callback([&g, &exit_code] {
+    const config::ConfigFile& cfg = load_replica_config(g);
     auto main = open_repository(g);
     auto main_lock = repo::RepoLock::acquire(*main, false, "replicate (source)");
     main->load_index();

@@ -2,7 +2,6 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "cli/config_apply.h"
 #include "cli/tier_report.h"
 #include "common/error.h"
 #include "common/time_util.h"
@@ -38,16 +37,14 @@ void register_restore(CLI::App& app, GlobalOptions& g, int& exit_code) {
   cmd->add_option("--target,-t", opts->target, "directory to restore into");
   cmd->add_option("--include,-i", opts->includes, "restore only this path (repeatable)");
   auto plan = std::make_shared<bool>(false);
-  auto config = std::make_shared<std::string>();
   cmd->add_flag("--plan", *plan, "only list what the restore would read from which storage class, and its cost");
-  cmd->add_option("--config", *config, "strata.yaml with lifecycle prices for --plan (env STRATA_CONFIG)");
   auto latest_readable = std::make_shared<bool>(false);
   add_latest_readable_flag(*cmd, *latest_readable);
   auto force = std::make_shared<bool>(false);
   cmd->add_flag("--force", *force, "allow --target / (replaces system files in place)");
-  cmd->callback([&g, &exit_code, snap_ref, opts, plan, config, latest_readable, force] {
+  cmd->callback([&g, &exit_code, snap_ref, opts, plan, latest_readable, force] {
     apply_environment(g);
-    ConfigFile cfg = *plan ? load_config_into(g, *config) : ConfigFile{};
+    const config::ConfigFile& cfg = *g.file;
     if (!*plan && opts->target.empty()) throw Error(ExitCode::usage, "--target is required (or --plan)");
     auto repo = open_repository(g);
     auto lock = repo::RepoLock::acquire(*repo, false, "restore");

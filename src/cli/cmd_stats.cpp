@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/config_apply.h"
 #include "cli/tier_report.h"
 #include "repo/snapshot.h"
 
@@ -12,12 +11,10 @@ namespace strata::cli {
 void register_stats(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto* cmd = app.add_subcommand("stats", "show repository sizes, dedup and compression ratios");
   auto by_tier = std::make_shared<bool>(false);
-  auto config = std::make_shared<std::string>();
   cmd->add_flag("--by-tier", *by_tier, "bytes, objects and monthly cost per storage class and dataset");
-  cmd->add_option("--config", *config, "strata.yaml with lifecycle prices (env STRATA_CONFIG)");
-  cmd->callback([&g, &exit_code, by_tier, config] {
+  cmd->callback([&g, &exit_code, by_tier] {
     apply_environment(g);
-    ConfigFile cfg = *by_tier ? load_config_into(g, *config) : ConfigFile{};
+    const config::ConfigFile& cfg = *g.file;
     auto repo = open_repository(g);
     repo->load_index();
     auto snaps = load_snapshots_or_warn(*repo);

@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/config_apply.h"
 #include "cli/tier_report.h"
 #include "common/error.h"
 #include "common/thread_pool.h"
@@ -151,15 +150,13 @@ void print_restore_plan(const GlobalOptions& g, repo::Repository& repo, const re
 void register_tier(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto* group = app.add_subcommand("tier", "storage tiers of the packs (hot, warm, cold, archive)");
   group->require_subcommand(1);
-  auto config = std::make_shared<std::string>();
   auto dry_run = std::make_shared<bool>(false);
   auto* apply = group->add_subcommand("apply", "move packs to the storage class (object storage) or tier directory "
                                                "(local disk) their age calls for");
-  apply->add_option("--config", *config, "strata.yaml with the lifecycle: section (env STRATA_CONFIG)");
   apply->add_flag("--dry-run", *dry_run, "only show what would move");
-  apply->callback([&g, &exit_code, config, dry_run] {
+  apply->callback([&g, &exit_code, dry_run] {
     apply_environment(g);
-    ConfigFile cfg = load_config_into(g, *config);
+    const config::ConfigFile& cfg = *g.file;
     auto repo = open_repository(g);
     const bool object_storage = repo->backend().remote();
     if (!object_storage && cfg.lifecycle.directories.empty())

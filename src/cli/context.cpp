@@ -31,6 +31,21 @@ void apply_environment(GlobalOptions& g) {
   std::string threads = env("STRATA_THREADS");
   if (g.threads == 0 && !threads.empty())
     g.threads = static_cast<unsigned>(config::parse_whole(threads, "STRATA_THREADS", config::kThreads));
+  if (g.config.empty()) g.config = env("STRATA_CONFIG");
+  if (!g.config.empty() && g.file->path.empty()) {
+    g.file = std::make_shared<config::ConfigFile>(config::load_config_file(g.config));
+    config::RepositorySettings r{g.repo, g.password_file, g.key_file};
+    config::apply_file_defaults(r, *g.file);
+    g.repo = r.repository;
+    g.password_file = r.password_file;
+    g.key_file = r.key_file;
+  }
+}
+
+const config::ConfigFile& required_config(const GlobalOptions& g, const std::string& what_for) {
+  if (g.file->path.empty())
+    throw Error(ExitCode::usage, what_for + " come from strata.yaml: use --config FILE or STRATA_CONFIG");
+  return *g.file;
 }
 
 GlobalOptions with_repository(const GlobalOptions& g, const std::string& repo, const std::string& key_file,

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/progress.h"
+#include "config/config_file.h"
 #include "crypto/key_slot.h"
 #include "repo/repository.h"
 #include "repo/snapshot.h"
@@ -22,6 +23,9 @@ struct GlobalOptions {
   unsigned threads = 0;
   bool no_cache = false;   // remote repositories: do not use the local metadata cache
   std::string cache_dir;   // root of the metadata caches (one directory per repository id)
+  std::string config;      // strata.yaml (--config, STRATA_CONFIG); empty: none
+  // The file `config` names, read by apply_environment; empty settings without one.
+  std::shared_ptr<const config::ConfigFile> file = std::make_shared<config::ConfigFile>();
 };
 
 // `g` for another repository: its location, and its key file or passphrase file
@@ -29,8 +33,14 @@ struct GlobalOptions {
 GlobalOptions with_repository(const GlobalOptions& g, const std::string& repo, const std::string& key_file,
                               const std::string& password_file);
 
-// Fills unset options from STRATA_* environment variables.
+// Fills unset options from STRATA_* environment variables, then reads strata.yaml
+// (--config or STRATA_CONFIG) and fills what is still unset from it: flags win over
+// the environment, the environment over the file.
 void apply_environment(GlobalOptions& g);
+
+// The settings strata.yaml gives; Error(usage) naming `what_for` when no file was
+// given (for commands that cannot work without one, e.g. replicas).
+const config::ConfigFile& required_config(const GlobalOptions& g, const std::string& what_for);
 
 // First line of a password file (without its line ending); Error(io) if unreadable.
 std::string read_passphrase_file(const std::string& path);

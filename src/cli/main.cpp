@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", g.quiet, "no progress output");
   app.add_flag("--json", g.json, "machine-readable output");
   cli::add_whole_option(app, "--threads", g.threads, config::kThreads, "worker threads (default: cores; env STRATA_THREADS)");
+  app.add_option("--config", g.config, "strata.yaml to read settings from (env STRATA_CONFIG; docs/config.md)");
   app.add_flag("--no-cache", g.no_cache, "remote repositories: do not use the local metadata cache");
   app.add_option("--cache-dir", g.cache_dir,
                  "metadata cache root (env STRATA_CACHE_DIR; default $XDG_CACHE_HOME/strata or ~/.cache/strata)");

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "cli/config_file.h"
 #include "common/error.h"
 #include "config/ranges.h"
 #include "repo/record_store.h"
@@ -34,7 +33,6 @@ std::string absolute(const std::string& p) { return std::filesystem::absolute(p)
 
 void add_pg_options(CLI::App& cmd, PgArgs& a) {
   cmd.add_option("--stanza", a.stanza, "stanza name (env STRATA_STANZA)");
-  cmd.add_option("--config", a.config, "strata.yaml to read the stanza from (env STRATA_CONFIG)");
   cmd.add_option("--pgdata", a.pgdata, "data directory of the cluster");
   cmd.add_option("--pghost", a.pghost, "server host or socket directory");
   add_whole_option(cmd, "--pgport", a.pgport, config::kPort, "server port");
@@ -51,20 +49,14 @@ void add_pg_options(CLI::App& cmd, PgArgs& a) {
 source::postgres::StanzaSettings resolve_stanza(GlobalOptions& g, PgArgs& a) {
   apply_environment(g);
   if (a.stanza.empty()) a.stanza = env("STRATA_STANZA");
-  if (a.config.empty()) a.config = env("STRATA_CONFIG");
   if (a.stanza.empty()) throw Error(ExitCode::usage, "no stanza given: use --stanza NAME or STRATA_STANZA");
   source::postgres::check_stanza_name(a.stanza);
   source::postgres::StanzaSettings st;
   st.name = a.stanza;
-  if (!a.config.empty()) {
-    ConfigFile cfg = load_config_file(a.config);
+  if (!g.file->path.empty()) {
+    const config::ConfigFile& cfg = *g.file;
     a.config_used = cfg.path;
     a.replicas = cfg.replicas;
-    if (g.repo.empty()) g.repo = cfg.repository;
-    if (g.password_file.empty() && g.key_file.empty()) {
-      g.password_file = cfg.password_file;
-      g.key_file = cfg.key_file;
-    }
     auto it = cfg.stanzas.find(a.stanza);
     if (it != cfg.stanzas.end()) st = it->second;
     else if (a.pgdata.empty())
@@ -104,7 +96,7 @@ std::vector<WalTarget> wal_targets(const GlobalOptions& g, const PgArgs& a,
                                    const source::postgres::StanzaSettings& st) {
   std::vector<WalTarget> out{{"main", g}};
   for (const auto& name : st.archive_to) {
-    const ReplicaSettings* rep = nullptr;
+    const config::ReplicaSettings* rep = nullptr;
     for (const auto& r : a.replicas)
       if (r.name == name) rep = &r;
     if (!rep) throw Error(ExitCode::usage, "stanza " + st.name + ": archive_to names unknown replica '" + name + "'");

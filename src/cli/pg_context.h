@@ -1,6 +1,6 @@
-// What every `strata pg` command shares: the stanza options (--stanza, --config,
-// --pgdata, --pghost, --pgport, --pguser), their resolution from flags, STRATA_*
-// variables and strata.yaml (in that order of precedence), and the command line
+// What every `strata pg` command shares: the stanza options (--stanza, --pgdata,
+// --pghost, --pgport, --pguser), their resolution from flags, STRATA_* variables
+// and strata.yaml (--config; in that order of precedence), and the command line
 // that PostgreSQL's restore_command must run to reach the same repository.
 #pragma once
 #include <memory>
@@ -8,14 +8,13 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cli/config_file.h"
 #include "cli/context.h"
 #include "source/postgres/stanza.h"
 
 namespace strata::cli {
 
 struct PgArgs {
-  std::string stanza, config, pgdata, pghost, pguser;
+  std::string stanza, pgdata, pghost, pguser;
   int pgport = 0;
   std::string standby_host, standby_pgdata;
   int standby_port = 0;
@@ -23,7 +22,7 @@ struct PgArgs {
   bool async = false;
   std::string spool;
   std::string config_used;  // absolute path of the config file read, if any
-  std::vector<ReplicaSettings> replicas;  // replicas: of the config file
+  std::vector<config::ReplicaSettings> replicas;  // replicas: of the config file
 };
 
 // Adds the stanza options to a `pg` subcommand.

@@ -5,7 +5,6 @@
 #pragma once
 #include <string>
 
-#include "cli/config_file.h"
 #include "cli/context.h"
 #include "repo/repository.h"
 #include "repo/snapshot.h"

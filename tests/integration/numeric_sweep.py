@@ -17,11 +17,12 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli_help  # noqa: E402
+
 STRATA, REPO = sys.argv[1], sys.argv[2]
-HIDDEN = [["pg", "wal-push-worker"], ["pg", "wal-get-worker"]]
 NUMERIC_TYPES = {"N", "DURATION", "PERCENT"}
 RAW_CLI11_TYPES = {"INT", "UINT", "FLOAT", "NUMBER", "DOUBLE"}
-OPTION_LINE = re.compile(r"^\s+(?:-\w,)?(--[\w-]+)(?:,-\w)?(?:\s+(\S+))?\s")
 RANGE = re.compile(r"\((-?[\d.]+)(s|min|h|d|y|%)? to (-?[\d.]+)(s|min|h|d|y|%)?\)\s*$")
 
 
@@ -30,35 +31,12 @@ def run(args):
     return p.returncode, p.stdout, p.stderr
 
 
-def help_text(path):
-    rc, out, err = run(path + ["--help"])
-    if rc != 0:
-        sys.exit(f"FAIL: strata {' '.join(path)} --help exited {rc}: {err}")
-    return out
-
-
-def subcommands(text):
-    section = text.split("Subcommands:")[1] if "Subcommands:" in text else ""
-    return [m.group(1) for m in re.finditer(r"^  ([a-z][\w-]*)\s", section, re.M)]
-
-
-def command_paths():
-    paths, todo = [], [[]]
-    while todo:
-        path = todo.pop()
-        paths.append(path)
-        todo.extend(path + [s] for s in subcommands(help_text(path)))
-    return paths + HIDDEN
-
-
 def numeric_options(path):
     found = []
-    options = help_text(path).split("Subcommands:")[0]
-    for line in options.splitlines():
-        m = OPTION_LINE.match(line)
-        if not m or not m.group(2):
+    for name, kind, line in cli_help.options(STRATA, path):
+        if not kind:
             continue
-        name, kind = m.group(1), m.group(2).split(":")[0].rstrip(".")
+        kind = kind.split(":")[0].rstrip(".")
         if kind in RAW_CLI11_TYPES:
             sys.exit(f"FAIL: strata {' '.join(path)} {name} is a raw {kind} option: register it with "
                      "add_whole_option/add_duration_option/add_percent_option (src/cli/number_option.h)")
@@ -109,7 +87,7 @@ def repo_digest():
 def main():
     before = repo_digest()
     swept = 0
-    for path in command_paths():
+    for path in cli_help.command_paths(STRATA):
         for name, kind, r in numeric_options(path):
             for value in bad_values(kind, r):
                 args = path + [f"{name}={value}"] if value.startswith("-") or value == "" else path + [name, value]

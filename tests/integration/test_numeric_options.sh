@@ -38,7 +38,8 @@ yaml_case() {  # KEY-PATH YAML-FRAGMENT
   local key=$1
   printf '%s\n' "repository: $STRATA_REPOSITORY" "key_file: $KEYFILE" "$2" >"$WORK/strata.yaml"
   expect_exit 2 "$STRATA" pg info --stanza main --config "$WORK/strata.yaml"
-  expect_in "$WORK/err" "$WORK/strata.yaml: $key: must be"
+  grep -qE "^strata: error: $WORK/strata.yaml:[0-9]+: ${key//[/\\[}: must be" "$WORK/err" ||
+    fail "no 'FILE:LINE: $key: must be' line: $(cat "$WORK/err")"
 }
 for v in -1 0 99999999999 abc 1.5; do
   for k in port wal_quorum push_parallel get_ahead retention_full retention_diff wal_compression_level archive_timeout; do

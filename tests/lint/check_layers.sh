@@ -2,7 +2,8 @@
 # Fails when a source file includes a header from a layer above it (or sideways):
 # arrows point down only — cli -> source -> repo -> {crypto, storage} -> common,
 # cli -> policy -> common (policy decides from facts its caller gives it), and
-# cli -> config -> common (what users type, parsed and range-checked once).
+# cli -> config -> {source, policy} (what users type, parsed and range-checked
+# once, into the settings types of the layers below).
 set -euo pipefail
 SRC="$(cd "$(dirname "$0")/../../src" && pwd)"
 declare -A allowed=(
@@ -12,7 +13,7 @@ declare -A allowed=(
   [repo]="repo crypto storage common"
   [source]="source repo crypto storage common"
   [policy]="policy common"
-  [config]="config common"
+  [config]="config source repo crypto storage policy common"
   [cli]="cli source repo crypto storage common policy config"
 )
 bad=0
