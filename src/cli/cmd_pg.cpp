@@ -61,12 +61,10 @@ void register_stanza_create(CLI::App& group, GlobalOptions& g, int& exit_code) {
 
 // Names the missing permission when the server's user cannot reach the repository.
 Error with_archive_user_hint(const Error& e) {
-  std::string msg = e.what();
-  if (e.code() == ExitCode::io && msg.find("Permission denied") != std::string::npos)
-    msg += " (this command runs as uid " + std::to_string(getuid()) +
-           "; as archive_command/restore_command it runs as the server's user, which must be able to read the "
-           "password file and read and write the repository: see docs/postgres.md)";
-  return Error(e.code(), msg);
+  if (e.sys_errno() != EACCES && e.sys_errno() != EPERM) return e;
+  return e.with_hint("this command runs as uid " + std::to_string(getuid()) +
+                     "; as archive_command/restore_command it runs as the server's user, which must be able to read "
+                     "the password file and read and write the repository: see docs/postgres.md");
 }
 
 void register_wal_push(CLI::App& group, GlobalOptions& g, int& exit_code) {

@@ -79,7 +79,7 @@ Bytes read_key_file(const std::string& path) {
     return crypto::parse_key_file(read_text_file(path, "key file"));
   } catch (const Error& e) {
     if (e.code() != ExitCode::usage) throw;
-    throw Error(e.code(), path + ": " + e.what());
+    throw e.with_prefix(path);
   }
 }
 

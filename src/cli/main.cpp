@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   } catch (const Error& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "strata: error: %s\n", e.what());
+    if (!e.hint().empty()) std::fprintf(stderr, "strata: hint: %s\n", e.hint().c_str());
     return static_cast<int>(e.code());
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "strata: error: out of memory\n");

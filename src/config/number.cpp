@@ -14,9 +14,8 @@ namespace {
 
 const int64_t kNsPerSecond = 1000000000LL;
 
-[[noreturn]] void refuse(std::string_view setting, const std::string& wanted, std::string_view text) {
-  throw Error(ExitCode::usage,
-              std::string(setting) + ": must be " + wanted + ", got '" + std::string(text) + "'");
+Error refusal(std::string_view setting, const std::string& wanted, std::string_view text) {
+  return Error(ExitCode::usage, std::string(setting) + ": must be " + wanted + ", got '" + std::string(text) + "'");
 }
 
 bool all_digits(std::string_view s) {
@@ -56,26 +55,34 @@ std::string describe(DurationRange range) { return show_duration(range.min_ns) +
 
 std::string describe(PercentRange range) { return show_percent(range.min) + " to " + show_percent(range.max); }
 
-int64_t parse_whole(std::string_view text, std::string_view setting, WholeRange range) {
+Result<int64_t> try_parse_whole(std::string_view text, std::string_view setting, WholeRange range) {
   const std::string wanted = "a whole number from " + describe(range);
   const bool negative = !text.empty() && text.front() == '-';
   std::string_view digits = negative ? text.substr(1) : text;
-  if (!all_digits(digits)) refuse(setting, wanted, text);
-  if (digits.size() > 18) refuse(setting, wanted, text);  // beyond every range, and beyond int64
+  // More than 18 digits is beyond every range, and beyond int64.
+  if (!all_digits(digits) || digits.size() > 18) return refusal(setting, wanted, text);
   int64_t value = std::strtoll(std::string(digits).c_str(), nullptr, 10);
   if (negative) value = -value;
-  if (value < range.min || value > range.max) refuse(setting, wanted, text);
+  if (value < range.min || value > range.max) return refusal(setting, wanted, text);
   return value;
 }
 
-int64_t parse_duration(std::string_view text, std::string_view setting, DurationRange range) {
+int64_t parse_whole(std::string_view text, std::string_view setting, WholeRange range) {
+  return try_parse_whole(text, setting, range).value();
+}
+
+Result<int64_t> try_parse_duration(std::string_view text, std::string_view setting, DurationRange range) {
   const std::string wanted = "a duration from " + describe(range) + " such as 30d, 12h, 90min or 1y6m";
   auto ns = parse_duration_ns(std::string(text));
-  if (!ns || *ns < range.min_ns || *ns > range.max_ns) refuse(setting, wanted, text);
+  if (!ns || *ns < range.min_ns || *ns > range.max_ns) return refusal(setting, wanted, text);
   return *ns;
 }
 
-double parse_percent(std::string_view text, std::string_view setting, PercentRange range) {
+int64_t parse_duration(std::string_view text, std::string_view setting, DurationRange range) {
+  return try_parse_duration(text, setting, range).value();
+}
+
+Result<double> try_parse_percent(std::string_view text, std::string_view setting, PercentRange range) {
   const std::string wanted = "a percentage from " + describe(range);
   std::string_view number = text;
   if (!number.empty() && number.back() == '%') number.remove_suffix(1);
@@ -83,10 +90,14 @@ double parse_percent(std::string_view text, std::string_view setting, PercentRan
   const bool shape_ok = dot == std::string_view::npos
                             ? all_digits(number)
                             : all_digits(number.substr(0, dot)) && all_digits(number.substr(dot + 1));
-  if (!shape_ok || number.size() > 12) refuse(setting, wanted, text);
+  if (!shape_ok || number.size() > 12) return refusal(setting, wanted, text);
   double value = std::strtod(std::string(number).c_str(), nullptr);
-  if (!std::isfinite(value) || value < range.min || value > range.max) refuse(setting, wanted, text);
+  if (!std::isfinite(value) || value < range.min || value > range.max) return refusal(setting, wanted, text);
   return value;
+}
+
+double parse_percent(std::string_view text, std::string_view setting, PercentRange range) {
+  return try_parse_percent(text, setting, range).value();
 }
 
 }  // namespace strata::config

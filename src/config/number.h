@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.h"
+
 namespace strata::config {
 
 // Inclusive bounds of a whole-number setting.
@@ -27,17 +29,23 @@ struct PercentRange {
   double min, max;
 };
 
+// Each parser comes in two forms: try_* returns a Result (for callers that report
+// the failure themselves, e.g. with a file and line), the plain one throws it.
+
 // "12" -> 12. Only decimal digits (a leading '-' for negative bounds); no spaces,
 // signs other than one '-', fractions or units. Error(usage):
 // "<setting>: must be a whole number from MIN to MAX, got 'TEXT'".
+Result<int64_t> try_parse_whole(std::string_view text, std::string_view setting, WholeRange range);
 int64_t parse_whole(std::string_view text, std::string_view setting, WholeRange range);
 
 // "30d", "1y6m", "12h", "90min", "45s" -> nanoseconds (common/time_util's units).
 // Error(usage): "<setting>: must be a duration from MIN to MAX such as 30d, 12h or
 // 1y6m, got 'TEXT'".
+Result<int64_t> try_parse_duration(std::string_view text, std::string_view setting, DurationRange range);
 int64_t parse_duration(std::string_view text, std::string_view setting, DurationRange range);
 
 // "10" or "10%" or "2.5%" -> 10.0 / 2.5. Error(usage) naming the range.
+Result<double> try_parse_percent(std::string_view text, std::string_view setting, PercentRange range);
 double parse_percent(std::string_view text, std::string_view setting, PercentRange range);
 
 // "1 to 1000000", "0s to 1y": the range as the messages and docs show it.

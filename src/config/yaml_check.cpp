@@ -59,12 +59,11 @@ struct Walker {
   void scalar(const YAML::Node& n, const KeySpec& spec, const std::string& shown) const {
     if (!n.IsScalar()) fail(n, shown, "must be a single value, not a list or mapping");
     const std::string& text = n.Scalar();
-    try {
-      if (spec.type == ValueType::whole) parse_whole(text, shown, spec.whole_range);
-      if (spec.type == ValueType::duration) parse_duration(text, shown, spec.duration_range);
-    } catch (const Error& e) {
-      fail(n, shown, std::string(e.what()).substr(shown.size() + 2));
-    }
+    auto refuse_if = [&](const auto& result) {
+      if (!result) fail(n, shown, std::string(result.error().what()).substr(shown.size() + 2));
+    };
+    if (spec.type == ValueType::whole) refuse_if(try_parse_whole(text, shown, spec.whole_range));
+    if (spec.type == ValueType::duration) refuse_if(try_parse_duration(text, shown, spec.duration_range));
     if (spec.type == ValueType::amount) amount(n, shown);
     if (spec.type == ValueType::boolean) {
       try {
