@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bad input gets one clear message and the documented exit code (docs/cli.md,
 # src/common/error.h): repository missing (10), wrong key file / passphrase (12),
-# unreadable password or key file, e.g. a directory (14),
+# unreadable password or key file, e.g. a directory (14), corrupt config object (13),
 # unknown snapshot or path (15), unreadable source file (3, snapshot still made),
 # missing source path (15), bad usage (2), disk full during backup (14; the repository
 # stays consistent and earlier snapshots restorable).
@@ -121,6 +121,23 @@ expect_exit 14 "$STRATA" --repo "$W/pw-repo" --password-file "$W/missing-pw" sna
 soft one_error_line "cannot read password file $W/missing-pw: No such file or directory"
 expect_exit 14 "$STRATA" --key-file "$W/pwdir" snapshots
 soft one_error_line "cannot read key file $W/pwdir: Is a directory"
+
+# ---------------------------------------------------------------------------------
+note "corrupt repository config -> 13, one line naming the object"
+expect_exit 0 "$STRATA" --repo "$W/cfg-repo" init --generate-key-file "$W/cfg-key" --quiet
+cp "$W/cfg-repo/config" "$W/cfg-good"
+cfg_case() {  # cfg_case CONTENT EXPECTED-REASON
+  printf '%s' "$1" >"$W/cfg-repo/config"
+  expect_exit 13 "$STRATA" --repo "$W/cfg-repo" --key-file "$W/cfg-key" snapshots
+  one_error_line "repository config $W/cfg-repo/config is corrupt: $2"
+}
+soft cfg_case "$(head -c 60 "$W/cfg-good")" "not valid JSON (syntax error at byte 61)"
+soft cfg_case "garbage" "not valid JSON (syntax error at byte 1)"
+soft cfg_case '[1, 2]' "not a JSON object"
+soft cfg_case '{"format": "strata-repository", "version": 2}' "a required field is missing"
+soft cfg_case '{"format": "strata-repository", "version": "two"}' "a field has the wrong type"
+cp "$W/cfg-good" "$W/cfg-repo/config"
+expect_exit 0 "$STRATA" --repo "$W/cfg-repo" --key-file "$W/cfg-key" snapshots --json
 
 # ---------------------------------------------------------------------------------
 note "unknown snapshot -> 15 naming it"
