@@ -60,6 +60,9 @@ void register_check(CLI::App& app, GlobalOptions& g, int& exit_code) {
       std::printf("\n");
     }
     if (!r.errors.empty()) {
+      if (r.index_damaged)
+        std::fprintf(stderr, "strata: hint: the index is damaged or incomplete: run 'strata repair index' to rebuild "
+                             "it from the packs before anything else (docs/operations.md, \"Lost or corrupt index\")\n");
       std::fprintf(stderr, "strata: error: check found %zu problem(s)\n", r.errors.size());
       exit_code = static_cast<int>(ExitCode::integrity);
       return;

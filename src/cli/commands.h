@@ -19,6 +19,7 @@ void register_diff(CLI::App& app, GlobalOptions& g, int& exit_code);
 void register_check(CLI::App& app, GlobalOptions& g, int& exit_code);
 void register_forget(CLI::App& app, GlobalOptions& g, int& exit_code);
 void register_prune(CLI::App& app, GlobalOptions& g, int& exit_code);
+void register_repair(CLI::App& app, GlobalOptions& g, int& exit_code);
 void register_stats(CLI::App& app, GlobalOptions& g, int& exit_code);
 void register_unlock(CLI::App& app, GlobalOptions& g, int& exit_code);
 void register_key(CLI::App& app, GlobalOptions& g, int& exit_code);

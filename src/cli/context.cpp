@@ -1,12 +1,13 @@
 // Repository/secret resolution and output helpers for commands.
 #include "cli/context.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "common/error.h"
 #include "common/time_util.h"
@@ -59,12 +60,32 @@ GlobalOptions with_repository(const GlobalOptions& g, const std::string& repo, c
   return o;
 }
 
+// The whole file. A directory, or any file that cannot be opened or read, is
+// Error(io) "cannot read <what> <path>: <reason>" (an ifstream opens a directory
+// and reads nothing, which would pass for an empty passphrase).
 static std::string read_text_file(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw io_error(std::string("cannot read ") + what + " " + path, errno);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  const std::string where = std::string("cannot read ") + what + " " + path;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw io_error(where, errno);
+  struct stat st {};
+  int err = ::fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+  if (err) {
+    ::close(fd);
+    throw io_error(where, err);
+  }
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      err = errno;
+      ::close(fd);
+      if (n < 0) throw io_error(where, err);
+      return text;
+    }
+    text.append(buf, static_cast<size_t>(n));
+  }
 }
 
 std::string read_passphrase_file(const std::string& path) {

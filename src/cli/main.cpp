@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   cli::register_check(app, g, exit_code);
   cli::register_forget(app, g, exit_code);
   cli::register_prune(app, g, exit_code);
+  cli::register_repair(app, g, exit_code);
   cli::register_stats(app, g, exit_code);
   cli::register_unlock(app, g, exit_code);
   cli::register_key(app, g, exit_code);

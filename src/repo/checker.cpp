@@ -79,13 +79,11 @@ std::vector<std::string> verify_pack(Repository& repo, const PackId& id,
   return problems;
 }
 
-CheckReport check_repository(Repository& repo, const CheckOptions& options,
-                             ProgressCounters& progress) {
-  CheckReport r;
-  // 1. Index files.
-  Repository::PackListing packs;
-  repo.load_index(&r.errors, &packs);
-  // 2. Packs present with the exact size the index implies.
+namespace {
+
+// Every indexed pack is in data/ with the exact size its entries imply; packs in
+// data/ that no index file lists are collected in r.unindexed_packs.
+void check_packs_present(Repository& repo, const Repository::PackListing& packs, CheckReport& r) {
   std::map<std::string, uint64_t> stored;
   for (const auto& o : repo.backend().list("data")) stored[o.name] = o.size;
   for (const auto& [id, entries] : packs) {
@@ -102,17 +100,33 @@ CheckReport check_repository(Repository& repo, const CheckOptions& options,
   }
   for (const auto& [name, size] : stored) {
     auto pid = Repository::pack_id_from_name(name);
-    if (!pid) {
+    if (!pid)
       r.warnings.push_back(name + ": unexpected file in data/");
-      continue;
-    }
-    if (!packs.count(*pid))
-      r.warnings.push_back(name + ": pack not in any index (left by an interrupted backup or "
-                                  "prune; 'strata prune' removes it)");
+    else if (!packs.count(*pid))
+      r.unindexed_packs.push_back(name);
   }
   r.packs = packs.size();
+}
 
-  // 3. Snapshots and trees.
+// The data blobs of one tree's files are indexed as data blobs.
+void check_file_contents(Repository& repo, const Snapshot& s, const Tree& tree, CheckReport& r) {
+  for (const auto& n : tree.nodes) {
+    for (const auto& c : n.content) {
+      auto loc = repo.index().find(c);
+      if (!loc) {
+        r.index_damaged = true;
+        r.errors.push_back("snapshot " + s.id.substr(0, 8) + ": file " + n.name + " needs data blob " +
+                           short_hex(c) + ", which is not indexed");
+      } else if (loc->type != BlobType::data) {
+        r.errors.push_back("snapshot " + s.id.substr(0, 8) + ": file " + n.name + " refers to blob " +
+                           short_hex(c) + ", which is indexed as a tree");
+      }
+    }
+  }
+}
+
+// Every tree of every snapshot loads; trees shared between snapshots once.
+void check_snapshots(Repository& repo, CheckReport& r) {
   auto snaps = load_snapshots(repo, &r.errors);
   r.snapshots = snaps.size();
   std::unordered_set<BlobId, BlobIdHash> seen_trees;
@@ -122,6 +136,12 @@ CheckReport check_repository(Repository& repo, const CheckOptions& options,
       BlobId t = stack.back();
       stack.pop_back();
       if (!seen_trees.insert(t).second) continue;
+      if (!repo.index().has(t)) {
+        r.index_damaged = true;
+        r.errors.push_back("snapshot " + s.id.substr(0, 8) + ": tree blob " + short_hex(t) +
+                           " is not indexed");
+        continue;
+      }
       Tree tree;
       try {
         tree = load_tree(repo, t);
@@ -130,52 +150,61 @@ CheckReport check_repository(Repository& repo, const CheckOptions& options,
         continue;
       }
       r.trees++;
-      for (const auto& n : tree.nodes) {
+      for (const auto& n : tree.nodes)
         if (n.subtree) stack.push_back(*n.subtree);
-        for (const auto& c : n.content) {
-          auto loc = repo.index().find(c);
-          if (!loc)
-            r.errors.push_back("snapshot " + s.id.substr(0, 8) + ": file " + n.name +
-                               " needs data blob " + short_hex(c) + ", which is not indexed");
-          else if (loc->type != BlobType::data)
-            r.errors.push_back("snapshot " + s.id.substr(0, 8) + ": file " + n.name + " refers to blob " +
-                               short_hex(c) + ", which is indexed as a tree");
-        }
-      }
+      check_file_contents(repo, s, tree, r);
     }
   }
+}
 
-  // 4. Pack contents.
-  if (options.read_data) {
-    std::vector<const std::pair<const PackId, std::vector<PackEntry>>*> selected;
-    std::mt19937_64 rng(std::random_device{}());
-    std::uniform_real_distribution<double> dist(0, 100);
-    for (const auto& p : packs)
-      if (options.read_data_percent >= 100 || dist(rng) < options.read_data_percent)
-        selected.push_back(&p);
-    if (selected.empty() && !packs.empty() && options.read_data_percent > 0)
-      selected.push_back(&*packs.begin());
-    for (const auto* p : selected) progress.bytes_total += expected_pack_size(p->second);
-    progress.files_total = selected.size();
-    progress.totals_known = true;
-    std::mutex mu;
-    std::atomic<size_t> next{0};
-    ThreadPool pool(options.threads ? options.threads : ThreadPool::default_threads());
-    std::vector<std::future<void>> done;
-    for (unsigned w = 0; w < pool.size(); ++w)
-      done.push_back(pool.submit([&] {
-        for (size_t i = next++; i < selected.size(); i = next++) {
-          auto problems = verify_pack(repo, selected[i]->first, selected[i]->second);
-          progress.files_done++;
-          progress.bytes_done += expected_pack_size(selected[i]->second);
-          std::lock_guard<std::mutex> lock(mu);
-          r.blobs_read += selected[i]->second.size();
-          r.errors.insert(r.errors.end(), problems.begin(), problems.end());
-        }
-      }));
-    for (auto& d : done) d.get();
-    r.packs_read = selected.size();
-  }
+// What a pack no index lists means depends on the rest of the check: with a
+// damaged index it may hold blobs the snapshots need, so it must be indexed again,
+// never pruned; with a sound index it is a leftover that prune removes.
+std::string unindexed_pack_message(const std::string& name, bool index_damaged) {
+  if (index_damaged)
+    return name + ": pack not in any index, and the index is damaged or incomplete (see the errors): "
+                  "it may hold blobs the snapshots need; run 'strata repair index' to index it again";
+  return name + ": pack not in any index (left by an interrupted or running backup or prune; "
+                "'strata prune' removes it)";
+}
+
+// Reads the selected share of the packs completely (verify_pack), in parallel.
+void read_pack_data(Repository& repo, const Repository::PackListing& packs, const CheckOptions& options,
+                    ProgressCounters& progress, CheckReport& r) {
+  std::vector<const std::pair<const PackId, std::vector<PackEntry>>*> selected;
+  std::mt19937_64 rng(std::random_device{}());
+  std::uniform_real_distribution<double> dist(0, 100);
+  for (const auto& p : packs)
+    if (options.read_data_percent >= 100 || dist(rng) < options.read_data_percent) selected.push_back(&p);
+  if (selected.empty() && !packs.empty() && options.read_data_percent > 0) selected.push_back(&*packs.begin());
+  for (const auto* p : selected) progress.bytes_total += expected_pack_size(p->second);
+  progress.files_total = selected.size();
+  progress.totals_known = true;
+  std::mutex mu;
+  ThreadPool pool(options.threads ? options.threads : ThreadPool::default_threads());
+  parallel_for(pool, selected.size(), [&](size_t i) {
+    auto problems = verify_pack(repo, selected[i]->first, selected[i]->second);
+    progress.files_done++;
+    progress.bytes_done += expected_pack_size(selected[i]->second);
+    std::lock_guard<std::mutex> lock(mu);
+    r.blobs_read += selected[i]->second.size();
+    r.errors.insert(r.errors.end(), problems.begin(), problems.end());
+  });
+  r.packs_read = selected.size();
+}
+
+}  // namespace
+
+CheckReport check_repository(Repository& repo, const CheckOptions& options,
+                             ProgressCounters& progress) {
+  CheckReport r;
+  Repository::PackListing packs;
+  repo.load_index(&r.errors, &packs);
+  if (!r.errors.empty()) r.index_damaged = true;
+  check_packs_present(repo, packs, r);
+  check_snapshots(repo, r);
+  for (const auto& name : r.unindexed_packs) r.warnings.push_back(unindexed_pack_message(name, r.index_damaged));
+  if (options.read_data) read_pack_data(repo, packs, options, progress, r);
   return r;
 }
 

@@ -21,7 +21,12 @@ struct CheckOptions {
 
 struct CheckReport {
   std::vector<std::string> errors;    // integrity problems, one line each naming the object
-  std::vector<std::string> warnings;  // harmless findings (e.g. unreferenced packs)
+  std::vector<std::string> warnings;  // findings that are not errors (e.g. packs no index lists)
+  // The index is damaged or incomplete: an index file is unreadable, or a snapshot
+  // needs a blob that no index file lists. Packs no index lists may then hold
+  // those blobs: they are not garbage, and 'strata repair index' indexes them again.
+  bool index_damaged = false;
+  std::vector<std::string> unindexed_packs;  // names of packs in data/ that no index file lists
   uint64_t snapshots = 0, trees = 0, packs = 0, packs_read = 0, blobs_read = 0;
 };
 

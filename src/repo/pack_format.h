@@ -39,6 +39,7 @@ struct PackEntry {
   uint32_t offset = 0;      // of the sealed blob within the pack
   uint32_t stored_len = 0;  // sealed length (nonce + ciphertext + tag)
   uint32_t raw_len = 0;     // plaintext length
+  bool operator==(const PackEntry&) const = default;
 };
 
 Bytes pack_preamble(uint8_t version = kPackVersion);

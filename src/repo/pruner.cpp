@@ -15,30 +15,50 @@ namespace strata::repo {
 
 namespace {
 
+// The way out when the index is damaged or incomplete: prune must not run, as packs
+// that no index lists may hold blobs the snapshots need.
+const char* kRepairIndexHint =
+    "the index is damaged or incomplete: run 'strata repair index' to rebuild it from the packs, "
+    "then 'strata check'";
+
+Error refused(const std::string& what, const char* hint) {
+  return Error(ExitCode::integrity, "prune refused: " + what + "; " + hint);
+}
+
+// Loads the whole index; a damaged index file refuses prune with the repair hint.
+void load_whole_index(Repository& repo, Repository::PackListing& packs) {
+  try {
+    repo.load_index(nullptr, &packs);  // throws on an unreadable index: never prune with a partial view
+  } catch (const Error& e) {
+    if (e.code() != ExitCode::integrity) throw;
+    throw refused(e.what(), kRepairIndexHint);
+  }
+}
+
 // Every blob reachable from any snapshot. Any unreadable snapshot or tree aborts:
 // deleting data while part of the graph is unknown could destroy a snapshot.
 std::unordered_set<BlobId, BlobIdHash> used_blobs(Repository& repo) {
   std::unordered_set<BlobId, BlobIdHash> used;
   for (const auto& s : load_snapshots(repo)) {
+    const std::string snap = "snapshot " + s.id.substr(0, 8);
     std::vector<BlobId> stack{s.tree};
     while (!stack.empty()) {
       BlobId t = stack.back();
       stack.pop_back();
       if (!used.insert(t).second) continue;
+      if (!repo.index().has(t))
+        throw refused(snap + " needs tree blob " + short_hex(t) + ", which is not indexed", kRepairIndexHint);
       Tree tree;
       try {
         tree = load_tree(repo, t);
       } catch (const Error& e) {
-        throw Error(ExitCode::integrity, std::string("prune refused: snapshot ") + s.id.substr(0, 8) +
-                                             ": " + e.what() + "; run 'strata check'");
+        throw refused(snap + ": " + e.what(), "run 'strata check'");
       }
       for (const auto& n : tree.nodes) {
         if (n.subtree) stack.push_back(*n.subtree);
         for (const auto& c : n.content) {
           if (!repo.index().has(c))
-            throw Error(ExitCode::integrity, "prune refused: snapshot " + s.id.substr(0, 8) +
-                                                 " needs data blob " + short_hex(c) +
-                                                 ", which is not indexed; run 'strata check'");
+            throw refused(snap + " needs data blob " + short_hex(c) + ", which is not indexed", kRepairIndexHint);
           used.insert(c);
         }
       }
@@ -53,7 +73,7 @@ PruneReport prune_repository(Repository& repo, const PruneOptions& options,
                              ProgressCounters& progress) {
   PruneReport r;
   Repository::PackListing packs;
-  repo.load_index(nullptr, &packs);  // throws on an unreadable index: never prune with a partial view
+  load_whole_index(repo, packs);
   std::vector<std::string> old_index_files = repo.loaded_index_files();
   auto used = used_blobs(repo);
 
@@ -83,8 +103,7 @@ PruneReport prune_repository(Repository& repo, const PruneOptions& options,
     r.blobs_used += used_count;
     r.blobs_unused += entries.size() - used_count;
     if (!stored.count(Repository::pack_name(id))) {
-      throw Error(ExitCode::integrity, "prune refused: " + Repository::pack_name(id) +
-                                           " is indexed but missing; run 'strata check'");
+      throw refused(Repository::pack_name(id) + " is indexed but missing", "run 'strata check'");
     }
     if (used_count == 0) {
       to_delete.insert(id);

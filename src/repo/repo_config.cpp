@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/json_error.h"
 #include "crypto/hash.h"
 
 namespace strata::repo {
@@ -32,23 +33,31 @@ std::string RepoConfig::to_json(ByteView config_key) const {
   return j.dump(2) + "\n";
 }
 
-RepoConfig RepoConfig::parse(const std::string& text, std::string& mac_hex,
+namespace {
+
+Error corrupt(const std::string& where, const std::string& why) {
+  return Error(ExitCode::integrity, "repository config " + where + " is corrupt: " + why);
+}
+
+}  // namespace
+
+RepoConfig RepoConfig::parse(const std::string& text, const std::string& where, std::string& mac_hex,
                              std::string& authenticated_text) {
   RepoConfig c;
   try {
     json j = json::parse(text);
-    if (!j.is_object()) throw Error(ExitCode::integrity, "config: not a JSON object");
+    if (!j.is_object()) throw corrupt(where, "not a JSON object");
     if (j.at("format").get<std::string>() != "strata-repository")
-      throw Error(ExitCode::integrity, "config: not a Strata repository config");
+      throw Error(ExitCode::integrity, where + " is not a Strata repository config");
     c.version = j.at("version").get<int>();
     if (c.version > kFormatVersion)
       throw Error(ExitCode::failure, "repository format version " + std::to_string(c.version) +
                                          " is newer than this strata understands (" +
                                          std::to_string(kFormatVersion) + "); upgrade strata");
-    if (c.version < 1) throw Error(ExitCode::integrity, "config: invalid format version");
+    if (c.version < 1) throw corrupt(where, "invalid format version");
     if (j.at("chunker").at("algorithm").get<std::string>() != "fastcdc-keyed-gear" ||
         j.at("compression").at("algorithm").get<std::string>() != "zstd")
-      throw Error(ExitCode::integrity, "config: unknown chunker or compression algorithm");
+      throw corrupt(where, "unknown chunker or compression algorithm");
     c.id = j.at("id").get<std::string>();
     c.created = j.at("created").get<std::string>();
     const auto& ch = j.at("chunker");
@@ -61,7 +70,7 @@ RepoConfig RepoConfig::parse(const std::string& text, std::string& mac_hex,
     j.erase("mac");
     authenticated_text = j.dump();
   } catch (const json::exception& e) {
-    throw Error(ExitCode::integrity, std::string("config: malformed: ") + e.what());
+    throw corrupt(where, describe_json_error(e));
   }
   return c;
 }

@@ -27,11 +27,12 @@ struct RepoConfig {
   std::string canonical_json() const;
   // Full object text including "mac" (hex HMAC-SHA-256 of canonical_json()).
   std::string to_json(ByteView config_key) const;
-  // Parses; throws Error(integrity) when malformed, Error(failure) when the version
-  // is newer than this program understands. `authenticated_text` receives the
-  // canonical form of every field of the object except "mac" (unknown fields
-  // included), which is what the MAC covers.
-  static RepoConfig parse(const std::string& text, std::string& mac_hex,
+  // Parses; throws Error(integrity) "repository config <where> is corrupt: …"
+  // when malformed (`where` names the object, e.g. "/srv/repo/config"),
+  // Error(failure) when the version is newer than this program understands.
+  // `authenticated_text` receives the canonical form of every field of the object
+  // except "mac" (unknown fields included), which is what the MAC covers.
+  static RepoConfig parse(const std::string& text, const std::string& where, std::string& mac_hex,
                           std::string& authenticated_text);
 };
 

@@ -81,7 +81,7 @@ std::unique_ptr<Repository> Repository::open(std::unique_ptr<storage::Backend> b
     throw;
   }
   std::string mac_hex, authenticated;
-  repo->config_ = RepoConfig::parse(to_string(config_text), mac_hex, authenticated);
+  repo->config_ = RepoConfig::parse(to_string(config_text), backend->location() + "/config", mac_hex, authenticated);
 
   auto slots = backend->list("keys");
   std::sort(slots.begin(), slots.end(),

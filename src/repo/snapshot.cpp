@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/json_error.h"
 #include "common/time_util.h"
 #include "repo/repository.h"
 
@@ -86,7 +87,7 @@ Snapshot Snapshot::from_json_text(const std::string& text, const std::string& id
     o.blobs_added = m.value("blobs_added", 0ull);
     o.duration_seconds = m.value("duration_seconds", 0.0);
   } catch (const json::exception& e) {
-    throw Error(ExitCode::integrity, "snapshots/" + id + ": malformed: " + e.what());
+    throw Error(ExitCode::integrity, "snapshots/" + id + ": corrupt snapshot: " + describe_json_error(e));
   }
   return s;
 }

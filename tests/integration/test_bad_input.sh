@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bad input gets one clear message and the documented exit code (docs/cli.md,
 # src/common/error.h): repository missing (10), wrong key file / passphrase (12),
+# unreadable password or key file, e.g. a directory (14), corrupt config object (13),
 # unknown snapshot or path (15), unreadable source file (3, snapshot still made),
 # missing source path (15), bad usage (2), disk full during backup (14; the repository
 # stays consistent and earlier snapshots restorable).
@@ -29,6 +30,14 @@ expect_fail() {
     echo "stderr:" >&2; head -c 3000 "$WORK/err" >&2
     fail "expected an orderly failure (exit 1..123), got $rc"
   fi
+}
+
+# one_error_line TEXT : stderr of the last command is exactly "strata: error: TEXT"
+one_error_line() {
+  [ "$(cat "$WORK/err")" = "strata: error: $1" ] || {
+    echo "stderr:" >&2; head -c 2000 "$WORK/err" >&2
+    fail "expected the one line 'strata: error: $1'"
+  }
 }
 
 mkfiles() {
@@ -101,6 +110,34 @@ expect_exit 2 "$STRATA" --key-file "$W/not-a-key" snapshots
 soft expect_in "$WORK/err" "$W/not-a-key"
 expect_exit 14 "$STRATA" --key-file "$W/missing-key" snapshots
 expect_in "$WORK/err" "$W/missing-key"
+# a password or key file that cannot be read (a directory, a missing file): 14, one
+# line saying why (a directory once read as an empty passphrase)
+mkdir "$W/pwdir"
+expect_exit 14 "$STRATA" --repo "$W/pw-repo" --password-file "$W/pwdir" snapshots
+soft one_error_line "cannot read password file $W/pwdir: Is a directory"
+STRATA_PASSWORD_FILE="$W/pwdir" expect_exit 14 "$STRATA" --repo "$W/pw-repo" snapshots
+soft one_error_line "cannot read password file $W/pwdir: Is a directory"
+expect_exit 14 "$STRATA" --repo "$W/pw-repo" --password-file "$W/missing-pw" snapshots
+soft one_error_line "cannot read password file $W/missing-pw: No such file or directory"
+expect_exit 14 "$STRATA" --key-file "$W/pwdir" snapshots
+soft one_error_line "cannot read key file $W/pwdir: Is a directory"
+
+# ---------------------------------------------------------------------------------
+note "corrupt repository config -> 13, one line naming the object"
+expect_exit 0 "$STRATA" --repo "$W/cfg-repo" init --generate-key-file "$W/cfg-key" --quiet
+cp "$W/cfg-repo/config" "$W/cfg-good"
+cfg_case() {  # cfg_case CONTENT EXPECTED-REASON
+  printf '%s' "$1" >"$W/cfg-repo/config"
+  expect_exit 13 "$STRATA" --repo "$W/cfg-repo" --key-file "$W/cfg-key" snapshots
+  one_error_line "repository config $W/cfg-repo/config is corrupt: $2"
+}
+soft cfg_case "$(head -c 60 "$W/cfg-good")" "not valid JSON (syntax error at byte 61)"
+soft cfg_case "garbage" "not valid JSON (syntax error at byte 1)"
+soft cfg_case '[1, 2]' "not a JSON object"
+soft cfg_case '{"format": "strata-repository", "version": 2}' "a required field is missing"
+soft cfg_case '{"format": "strata-repository", "version": "two"}' "a field has the wrong type"
+cp "$W/cfg-good" "$W/cfg-repo/config"
+expect_exit 0 "$STRATA" --repo "$W/cfg-repo" --key-file "$W/cfg-key" snapshots --json
 
 # ---------------------------------------------------------------------------------
 note "unknown snapshot -> 15 naming it"

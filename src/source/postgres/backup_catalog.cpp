@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/json_error.h"
 #include "common/time_util.h"
 
 namespace strata::source::postgres {
@@ -95,8 +96,12 @@ PgBackup PgBackup::from_snapshot(const repo::Snapshot& snap) {
     b.checksum_errors = j.value("checksum_errors", std::vector<std::string>{});
   } catch (const Error& e) {
     throw Error(ExitCode::integrity, "snapshot " + snap.id.substr(0, 8) + ": malformed postgres backup record: " + e.what());
-  } catch (const std::exception& e) {
-    throw Error(ExitCode::integrity, "snapshot " + snap.id.substr(0, 8) + ": malformed postgres backup record: " + e.what());
+  } catch (const json::exception& e) {
+    throw Error(ExitCode::integrity,
+                "snapshot " + snap.id.substr(0, 8) + ": malformed postgres backup record: " + describe_json_error(e));
+  } catch (const std::logic_error&) {  // std::stoull
+    throw Error(ExitCode::integrity,
+                "snapshot " + snap.id.substr(0, 8) + ": malformed postgres backup record: system_id is not a number");
   }
   return b;
 }

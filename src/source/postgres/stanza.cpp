@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/json_error.h"
 #include "common/time_util.h"
 
 namespace strata::source::postgres {
@@ -51,9 +52,9 @@ StanzaRecord StanzaRecord::from_json(const std::string& text, const std::string&
     r.created_ns = j.value("created_ns", int64_t{0});
     return r;
   } catch (const json::exception& e) {
-    throw Error(ExitCode::integrity, where + ": malformed stanza record: " + e.what());
-  } catch (const std::logic_error& e) {
-    throw Error(ExitCode::integrity, where + ": malformed stanza record: " + e.what());
+    throw Error(ExitCode::integrity, where + ": corrupt stanza record: " + describe_json_error(e));
+  } catch (const std::logic_error&) {  // std::stoull
+    throw Error(ExitCode::integrity, where + ": corrupt stanza record: system_id is not a number");
   }
 }
 

@@ -2,7 +2,9 @@
 // and read_data); a flipped byte in a data pack is reported naming the pack (only
 // with read_data); a removed pack is reported missing by the structural check; a
 // corrupt index object is reported naming index/<id>; a truncated pack, an
-// unindexed pack (warning only), a corrupt tree and a missing data blob are found.
+// unindexed pack (warning only: prune removes it), a corrupt tree and a missing data
+// blob are found; after a lost index file the unindexed packs are to be indexed
+// again ('strata repair index'), not pruned.
 #include <gtest/gtest.h>
 
 #include "repo/checker.h"
@@ -125,6 +127,27 @@ TEST_F(CheckerTest, UnindexedPackIsOnlyAWarning) {
   EXPECT_TRUE(rep.errors.empty()) << joined(rep.errors);
   ASSERT_EQ(rep.warnings.size(), 1u);
   EXPECT_TRUE(contains(rep.warnings[0], "not in any index")) << rep.warnings[0];
+  // Nothing needs it: a leftover that prune removes.
+  EXPECT_FALSE(rep.index_damaged);
+  EXPECT_TRUE(contains(rep.warnings[0], "'strata prune' removes it")) << rep.warnings[0];
+}
+
+TEST_F(CheckerTest, LostIndexFileAdvisesRepairNotPrune) {
+  auto ids = r_->list_objects(ObjectKind::index);
+  ASSERT_EQ(ids.size(), 1u);
+  r_.mem.remove("index/" + ids[0]);
+  CheckReport rep = check(false);
+  EXPECT_TRUE(rep.index_damaged);
+  EXPECT_FALSE(rep.errors.empty());
+  std::string all = joined(rep.errors);
+  EXPECT_TRUE(contains(all, "tree blob " + short_hex(built_.trees[0]) + " is not indexed")) << all;
+  ASSERT_EQ(rep.unindexed_packs.size(), 2u);
+  ASSERT_EQ(rep.warnings.size(), 2u);
+  for (const auto& w : rep.warnings) {
+    EXPECT_TRUE(contains(w, "not in any index")) << w;
+    EXPECT_TRUE(contains(w, "run 'strata repair index'")) << w;
+    EXPECT_FALSE(contains(w, "prune")) << w;
+  }
 }
 
 TEST_F(CheckerTest, CorruptTreeAndMissingBlob) {

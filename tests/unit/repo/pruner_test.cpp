@@ -2,7 +2,8 @@
 // the index (after reopening), everything the remaining snapshot needs still
 // loads, check passes; dry run deletes nothing; leftover unindexed packs go; a
 // corrupt snapshot or index makes prune refuse (integrity) without deleting
-// anything; a blob stored twice (two packs) survives prune.
+// anything (a damaged or lost index file pointing at 'strata repair index'); a
+// blob stored twice (two packs) survives prune.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -143,8 +144,24 @@ TEST_F(PrunerTest, CorruptIndexRefusesAndDeletesNothing) {
   auto ids = r_->list_objects(ObjectKind::index);
   r_.mem.raw("index/" + ids[0])[9] ^= 0x01;
   auto before = everything(r_.mem);
-  EXPECT_EQ(code_of([&] { prune(); }), ExitCode::integrity);
+  std::string msg;
+  EXPECT_EQ(code_of([&] { prune(); }, &msg), ExitCode::integrity);
+  EXPECT_TRUE(contains(msg, "prune refused: index/" + ids[0])) << msg;
+  EXPECT_TRUE(contains(msg, "run 'strata repair index'")) << msg;
   EXPECT_EQ(everything(r_.mem), before);
+}
+
+TEST_F(PrunerTest, LostIndexFileRefusesWithRepairAdvice) {
+  auto ids = r_->list_objects(ObjectKind::index);
+  ASSERT_EQ(ids.size(), 2u);
+  for (const auto& id : ids)
+    if (id != r_->loaded_index_files().front()) r_.mem.remove("index/" + id);  // b's packs
+  auto before = everything(r_.mem);
+  std::string msg;
+  EXPECT_EQ(code_of([&] { prune(); }, &msg), ExitCode::integrity);
+  EXPECT_TRUE(contains(msg, "which is not indexed")) << msg;
+  EXPECT_TRUE(contains(msg, "run 'strata repair index'")) << msg;
+  EXPECT_EQ(everything(r_.mem), before) << "the unindexed packs hold b's blobs: nothing may go";
 }
 
 TEST_F(PrunerTest, MissingPackRefusesAndDeletesNothing) {

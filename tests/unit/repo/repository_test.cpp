@@ -115,6 +115,24 @@ TEST(RepositoryOpenTest, TamperedConfigIsIntegrityError) {
   EXPECT_NO_THROW(Repository::open(view_of(mem), secret));
 }
 
+TEST(RepositoryOpenTest, MalformedConfigIsOneLineNamingIt) {
+  storage::MemoryBackend mem;
+  auto secret = key_file_secret();
+  Repository::init(mem, secret, small_options(), slot_info("keyfile"));
+  const std::pair<const char*, const char*> cases[] = {
+      {"{not json", "not valid JSON (syntax error at byte 3)"},
+      {"[1]", "not a JSON object"},
+      {R"({"format":"strata-repository","version":2})", "a required field is missing"},
+      {R"({"format":"strata-repository","version":"2"})", "a field has the wrong type"},
+  };
+  for (const auto& [text, why] : cases) {
+    mem.put("config", as_bytes(text));
+    std::string msg;
+    EXPECT_EQ(code_of([&] { Repository::open(view_of(mem), secret); }, &msg), ExitCode::integrity);
+    EXPECT_EQ(msg, std::string("repository config fault:mem:/config is corrupt: ") + why);
+  }
+}
+
 TEST(RepositoryOpenTest, NewerFormatVersionRefused) {
   storage::MemoryBackend mem;
   auto secret = key_file_secret();
