@@ -15,7 +15,7 @@ std::string errno_text(int err) {
 Error io_error(const std::string& what, int err) {
   std::string msg = what + ": " + errno_text(err);
   if (err == ENOSPC || err == EDQUOT) msg += " (disk full)";
-  return Error(ExitCode::io, msg);
+  return Error(ExitCode::io, msg, err);
 }
 
 }  // namespace strata

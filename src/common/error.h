@@ -25,17 +25,23 @@ enum class ExitCode : int {
 
 class Error : public std::runtime_error {
  public:
-  Error(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  Error(ExitCode code, const std::string& message, int sys_errno = 0)
+      : std::runtime_error(message), code_(code), sys_errno_(sys_errno) {}
   ExitCode code() const { return code_; }
+  // The errno value behind the failure (EROFS, EACCES, ENOSPC, ...), 0 when there is
+  // none. Callers that must tell causes apart test this, never the message text.
+  // Object storage reports its refusals as the nearest value (403 AccessDenied: EACCES).
+  int sys_errno() const { return sys_errno_; }
 
  private:
   ExitCode code_;
+  int sys_errno_;
 };
 
 // The error number text for errno-style failures, e.g. "No space left on device".
 std::string errno_text(int err);
 
-// Builds an io Error "<what>: <strerror>" (ENOSPC says "disk full").
+// Builds an io Error "<what>: <strerror>" (ENOSPC says "disk full") carrying `err`.
 Error io_error(const std::string& what, int err);
 
 }  // namespace strata
