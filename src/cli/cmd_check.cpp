@@ -5,7 +5,6 @@
 #include "cli/scratch_dir.h"
 #include "common/error.h"
 #include "repo/checker.h"
-#include "repo/lock.h"
 #include "storage/local_backend.h"
 
 namespace strata::cli {
@@ -14,6 +13,7 @@ void register_check(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto read_data = std::make_shared<bool>(false);
   auto subset = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("check", "verify the repository");
+  mark_reading(*cmd);
   cmd->add_flag("--read-data", *read_data, "read and verify every pack");
   cmd->add_option("--read-data-subset", *subset, "read and verify this percentage of packs (e.g. 10%)");
   cmd->callback([&g, &exit_code, read_data, subset] {
@@ -46,7 +46,7 @@ void register_check(CLI::App& app, GlobalOptions& g, int& exit_code) {
       repo->attach_cache(
           std::make_unique<storage::LocalBackend>(scratch.path(), storage::LocalBackend::Durability::unsynced));
     }
-    auto lock = repo::RepoLock::acquire(*repo, false, "check");
+    auto lock = lock_for_reading(g, *repo, "check");
     ProgressCounters progress;
     repo::CheckReport r;
     {

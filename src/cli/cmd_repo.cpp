@@ -112,6 +112,7 @@ void register_repo(CLI::App& app, GlobalOptions& g, int& exit_code) {
   group->require_subcommand(1);
   auto a = std::make_shared<ReplicaArgs>();
   auto* status = group->add_subcommand("status", "how far each replica of strata.yaml is behind");
+  mark_reading(*status);
   status->add_option("--config", a->config, "strata.yaml with the replicas: list (env STRATA_CONFIG)");
   status->callback([&g, &exit_code, a] {
     apply_environment(g);
@@ -177,7 +178,7 @@ void register_repo(CLI::App& app, GlobalOptions& g, int& exit_code) {
     apply_environment(g);
     ConfigFile cfg = load_replica_config(g, *b);
     auto main = open_repository(g);
-    auto main_lock = repo::RepoLock::acquire(*main, false, "replicate (source)");
+    auto main_lock = lock_for_reading(g, *main, "replicate (source)");
     main->load_index();
     auto snaps = load_snapshots_or_warn(*main);
     int failed = 0;
