@@ -7,7 +7,6 @@
 #include "common/error.h"
 #include "config/ranges.h"
 #include "repo/checker.h"
-#include "repo/lock.h"
 #include "storage/local_backend.h"
 
 namespace strata::cli {
@@ -16,6 +15,7 @@ void register_check(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto read_data = std::make_shared<bool>(false);
   auto subset = std::make_shared<double>(0);
   auto* cmd = app.add_subcommand("check", "verify the repository");
+  mark_reading(*cmd);
   cmd->add_flag("--read-data", *read_data, "read and verify every pack");
   add_percent_option(*cmd, "--read-data-subset", *subset, config::kReadDataSubset,
                      "read and verify this percentage of packs (e.g. 10%)");
@@ -41,7 +41,7 @@ void register_check(CLI::App& app, GlobalOptions& g, int& exit_code) {
       repo->attach_cache(
           std::make_unique<storage::LocalBackend>(scratch.path(), storage::LocalBackend::Durability::unsynced));
     }
-    auto lock = repo::RepoLock::acquire(*repo, false, "check");
+    auto lock = lock_for_reading(g, *repo, "check");
     ProgressCounters progress;
     repo::CheckReport r;
     {

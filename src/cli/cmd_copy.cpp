@@ -45,7 +45,7 @@ void register_copy(CLI::App& app, GlobalOptions& g, int& exit_code) {
     auto dst = open_repository(to);
     if (src->config().id == dst->config().id)
       throw Error(ExitCode::usage, "--from and --to are the same repository (id " + src->config().id.substr(0, 8) + ")");
-    auto src_lock = repo::RepoLock::acquire(*src, false, "copy (source)");
+    auto src_lock = lock_for_reading(from, *src, "copy (source)");
     auto dst_lock = repo::RepoLock::acquire(*dst, false, "copy");
     src->load_index();
     dst->load_index();

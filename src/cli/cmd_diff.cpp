@@ -55,6 +55,7 @@ void diff_trees(repo::Repository& repo, const std::optional<repo::BlobId>& a,
 void register_diff(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto refs = std::make_shared<std::vector<std::string>>();
   auto* cmd = app.add_subcommand("diff", "show differences between two snapshots");
+  mark_reading(*cmd);
   cmd->add_option("snapshots", *refs, "two snapshot ids")->required()->expected(2);
   auto latest_readable = std::make_shared<bool>(false);
   add_latest_readable_flag(*cmd, *latest_readable);

@@ -13,6 +13,7 @@ void register_dump(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto snap_ref = std::make_shared<std::string>();
   auto path = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("dump", "write a file from a snapshot to standard output");
+  mark_reading(*cmd);
   cmd->add_option("snapshot", *snap_ref, "snapshot id, prefix or 'latest'")->required();
   cmd->add_option("path", *path, "file path inside the snapshot")->required();
   auto latest_readable = std::make_shared<bool>(false);

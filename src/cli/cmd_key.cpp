@@ -11,6 +11,7 @@
 #include "cli/key_file_io.h"
 #include "common/error.h"
 #include "crypto/hash.h"
+#include "repo/lock.h"
 
 namespace strata::cli {
 
@@ -65,6 +66,7 @@ void register_key(CLI::App& app, GlobalOptions& g, int& exit_code) {
   key->require_subcommand(1);
 
   auto* list = key->add_subcommand("list", "list key slots");
+  mark_reading(*list);
   list->callback([&g, &exit_code] {
     apply_environment(g);
     auto repo = open_repository(g);
@@ -100,6 +102,7 @@ void register_key(CLI::App& app, GlobalOptions& g, int& exit_code) {
   add->callback([&g, &exit_code, a] {
     apply_environment(g);
     auto repo = open_repository(g);
+    repo::require_writable(*repo, "key add", "keys");
     crypto::Secret s = new_secret(a->new_password_file, a->new_key_file);
     crypto::Argon2Params kdf;
     kdf.memory_kib = a->kdf_memory;
@@ -114,6 +117,7 @@ void register_key(CLI::App& app, GlobalOptions& g, int& exit_code) {
   remove->callback([&g, &exit_code, a] {
     apply_environment(g);
     auto repo = open_repository(g);
+    repo::require_writable(*repo, "key remove", "keys");
     auto slots = repo->backend().list("keys");
     std::string match;
     for (const auto& o : slots) {
@@ -138,6 +142,7 @@ void register_key(CLI::App& app, GlobalOptions& g, int& exit_code) {
   passwd->callback([&g, &exit_code, a] {
     apply_environment(g);
     auto repo = open_repository(g);
+    repo::require_writable(*repo, "key passwd", "keys");
     if (crypto::describe_slot(to_string(repo->backend().get("keys/" + repo->slot_id()))).kind != "passphrase")
       throw Error(ExitCode::usage,
                   "key passwd replaces the passphrase slot in use, but this repository was opened with a key "

@@ -22,6 +22,7 @@ void register_ls(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto snap_ref = std::make_shared<std::string>();
   auto path = std::make_shared<std::string>("/");
   auto* cmd = app.add_subcommand("ls", "list files in a snapshot");
+  mark_reading(*cmd);
   cmd->add_option("snapshot", *snap_ref, "snapshot id, prefix or 'latest'")->required();
   cmd->add_option("path", *path, "only below this path");
   auto latest_readable = std::make_shared<bool>(false);

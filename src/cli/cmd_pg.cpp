@@ -157,6 +157,7 @@ void register_wal_get(CLI::App& group, GlobalOptions& g, int& exit_code) {
   auto name = std::make_shared<std::string>();
   auto dest = std::make_shared<std::string>();
   auto* cmd = group.add_subcommand("wal-get", "fetch an archived WAL file (restore_command = 'strata pg wal-get --stanza S %f %p')");
+  mark_reading(*cmd);
   add_pg_options(*cmd, *a);
   cmd->add_option("name", *name, "WAL file name (%f)")->required();
   cmd->add_option("dest", *dest, "where to write it (%p)")->required();
@@ -198,6 +199,7 @@ void register_wal_get_worker(CLI::App& group, GlobalOptions& g, int& exit_code) 
   auto a = std::make_shared<PgArgs>();
   auto ahead = std::make_shared<unsigned>(8);
   auto* cmd = group.add_subcommand("wal-get-worker", "");
+  mark_reading(*cmd);
   cmd->group("");
   add_pg_options(*cmd, *a);
   add_whole_option(*cmd, "--ahead", *ahead, config::kGetAhead, "segments fetched ahead");
@@ -213,6 +215,7 @@ void register_wal_get_worker(CLI::App& group, GlobalOptions& g, int& exit_code) 
 void register_pg_check(CLI::App& group, GlobalOptions& g, int& exit_code) {
   auto a = std::make_shared<PgArgs>();
   auto* cmd = group.add_subcommand("check", "prove that WAL reaches the repository: switch WAL and wait for it");
+  mark_reading(*cmd);
   add_pg_options(*cmd, *a);
   cmd->callback([&g, &exit_code, a] {
     auto st = resolve_stanza(g, *a);

@@ -26,6 +26,7 @@ uint32_t stanza_timeline_of(const std::string& segment) {
 void register_pg_info(CLI::App& group, GlobalOptions& g, int& exit_code) {
   auto a = std::make_shared<PgArgs>();
   auto* cmd = group.add_subcommand("info", "backups, WAL archive and recoverable window of a stanza");
+  mark_reading(*cmd);
   add_pg_options(*cmd, *a);
   cmd->callback([&g, &exit_code, a] {
     auto st = resolve_stanza(g, *a);

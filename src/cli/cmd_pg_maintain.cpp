@@ -101,12 +101,13 @@ void register_pg_verify(CLI::App& group, GlobalOptions& g, int& exit_code) {
   auto a = std::make_shared<PgArgs>();
   auto read_data = std::make_shared<bool>(false);
   auto* cmd = group.add_subcommand("verify", "check that every backup and WAL file of the stanza is present and intact");
+  mark_reading(*cmd);
   add_pg_options(*cmd, *a);
   cmd->add_flag("--read-data", *read_data, "also read and authenticate every data blob of every backup");
   cmd->callback([&g, &exit_code, a, read_data] {
     auto st = resolve_stanza(g, *a);
     auto [repo, stanza] = open_stanza(g, st.name);
-    auto lock = repo::RepoLock::acquire(*repo, false, "pg verify");
+    auto lock = lock_for_reading(g, *repo, "pg verify");
     repo->load_index();
     auto snaps = load_snapshots_or_warn(*repo);
     ProgressCounters progress;

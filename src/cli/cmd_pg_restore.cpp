@@ -6,7 +6,6 @@
 #include "cli/commands.h"
 #include "cli/pg_context.h"
 #include "common/error.h"
-#include "repo/lock.h"
 #include "source/postgres/pg_restore.h"
 
 namespace strata::cli {
@@ -60,6 +59,7 @@ void register_pg_restore(CLI::App& group, GlobalOptions& g, int& exit_code) {
   auto a = std::make_shared<PgArgs>();
   auto r = std::make_shared<PgRestoreArgs>();
   auto* cmd = group.add_subcommand("restore", "restore the cluster for point-in-time recovery");
+  mark_reading(*cmd);
   add_pg_options(*cmd, *a);
   cmd->add_option("--target-time", r->target_time, "recover up to this time (UTC unless a zone is given)");
   cmd->add_option("--target-lsn", r->target_lsn, "recover up to this LSN");
@@ -98,7 +98,7 @@ void register_pg_restore(CLI::App& group, GlobalOptions& g, int& exit_code) {
     opts.threads = g.threads;
     opts.restore_command = wal_get_command(g, *a, st.name);
     auto repo = open_repository(g);
-    auto lock = repo::RepoLock::acquire(*repo, false, "pg restore");
+    auto lock = lock_for_reading(g, *repo, "pg restore");
     repo->load_index();
     auto snaps = load_snapshots_or_warn(*repo);
     ProgressCounters progress;

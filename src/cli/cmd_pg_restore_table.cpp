@@ -9,7 +9,6 @@
 #include "cli/pg_context.h"
 #include "common/error.h"
 #include "config/ranges.h"
-#include "repo/lock.h"
 #include "source/postgres/table_restore.h"
 
 namespace strata::cli {
@@ -97,6 +96,7 @@ void register_pg_restore_table(CLI::App& group, GlobalOptions& g, int& exit_code
   auto a = std::make_shared<PgArgs>();
   auto r = std::make_shared<PgRestoreTableArgs>();
   auto* cmd = group.add_subcommand("restore-table", "extract a table or schema as it was at a target time (SQL)");
+  mark_reading(*cmd);
   add_pg_options(*cmd, *a);
   add_table_options(*cmd, *r);
   cmd->callback([&g, &exit_code, a, r] {
@@ -107,7 +107,7 @@ void register_pg_restore_table(CLI::App& group, GlobalOptions& g, int& exit_code
     opts.restore.threads = g.threads;
     opts.restore.restore_command = wal_get_command(g, *a, st.name);
     auto repo = open_repository(g);
-    auto lock = repo::RepoLock::acquire(*repo, false, "pg restore-table");
+    auto lock = lock_for_reading(g, *repo, "pg restore-table");
     repo->load_index();
     auto snaps = load_snapshots_or_warn(*repo);
     auto note = [&g](const std::string& line) {

@@ -42,7 +42,9 @@ void register_prune(CLI::App& app, GlobalOptions& g, int& exit_code) {
   cmd->callback([&g, &exit_code, opts, wait] {
     apply_environment(g);
     auto repo = open_repository(g);
-    auto lock = repo::RepoLock::acquire(*repo, !opts->dry_run, "prune", *wait);
+    // A dry run only reads: it also runs on a repository that cannot be written.
+    auto lock = opts->dry_run ? lock_for_reading(g, *repo, "prune", *wait)
+                              : repo::RepoLock::acquire(*repo, true, "prune", *wait);
     ProgressCounters progress;
     repo::PruneReport r;
     {

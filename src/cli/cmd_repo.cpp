@@ -106,6 +106,7 @@ void register_repo(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto* group = app.add_subcommand("repo", "the repository and its replicas");
   group->require_subcommand(1);
   auto* status = group->add_subcommand("status", "how far each replica of strata.yaml (--config) is behind");
+  mark_reading(*status);
   status->callback([&g, &exit_code] {
     const config::ConfigFile& cfg = load_replica_config(g);
     auto main = open_repository(g);
@@ -166,7 +167,7 @@ void register_repo(CLI::App& app, GlobalOptions& g, int& exit_code) {
   replicate->callback([&g, &exit_code] {
     const config::ConfigFile& cfg = load_replica_config(g);
     auto main = open_repository(g);
-    auto main_lock = repo::RepoLock::acquire(*main, false, "replicate (source)");
+    auto main_lock = lock_for_reading(g, *main, "replicate (source)");
     main->load_index();
     auto snaps = load_snapshots_or_warn(*main);
     int failed = 0;

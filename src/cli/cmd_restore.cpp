@@ -5,7 +5,6 @@
 #include "cli/tier_report.h"
 #include "common/error.h"
 #include "common/time_util.h"
-#include "repo/lock.h"
 #include "repo/snapshot.h"
 #include "source/fs_restore.h"
 
@@ -33,6 +32,7 @@ void register_restore(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto snap_ref = std::make_shared<std::string>();
   auto opts = std::make_shared<source::RestoreOptions>();
   auto* cmd = app.add_subcommand("restore", "restore a snapshot into a directory");
+  mark_reading(*cmd);
   cmd->add_option("snapshot", *snap_ref, "snapshot id, prefix or 'latest'")->required();
   cmd->add_option("--target,-t", opts->target, "directory to restore into");
   cmd->add_option("--include,-i", opts->includes, "restore only this path (repeatable)");
@@ -47,7 +47,7 @@ void register_restore(CLI::App& app, GlobalOptions& g, int& exit_code) {
     const config::ConfigFile& cfg = *g.file;
     if (!*plan && opts->target.empty()) throw Error(ExitCode::usage, "--target is required (or --plan)");
     auto repo = open_repository(g);
-    auto lock = repo::RepoLock::acquire(*repo, false, "restore");
+    auto lock = lock_for_reading(g, *repo, "restore");
     repo->load_index();
     auto snaps = load_snapshot_list_or_warn(*repo);
     const auto& snap = repo::resolve_snapshot(snaps, *snap_ref, latest_rule(*latest_readable));

@@ -14,6 +14,7 @@ void register_snapshots(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto tag = std::make_shared<std::string>();
   auto host = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("snapshots", "list snapshots");
+  mark_reading(*cmd);
   cmd->add_option("--dataset", *dataset, "only this dataset");
   cmd->add_option("--tag", *tag, "only snapshots with this tag");
   cmd->add_option("--host", *host, "only this host");

@@ -10,6 +10,7 @@ namespace strata::cli {
 
 void register_stats(CLI::App& app, GlobalOptions& g, int& exit_code) {
   auto* cmd = app.add_subcommand("stats", "show repository sizes, dedup and compression ratios");
+  mark_reading(*cmd);
   auto by_tier = std::make_shared<bool>(false);
   cmd->add_flag("--by-tier", *by_tier, "bytes, objects and monthly cost per storage class and dataset");
   cmd->callback([&g, &exit_code, by_tier] {

@@ -11,6 +11,7 @@ void register_unlock(CLI::App& app, GlobalOptions& g, int& exit_code) {
   cmd->callback([&g, &exit_code, all] {
     apply_environment(g);
     auto repo = open_repository(g);
+    repo::require_writable(*repo, "unlock");
     auto removed = repo::remove_locks(*repo, *all);
     for (const auto& l : removed) say(g, "removed " + l.describe());
     say(g, std::to_string(removed.size()) + " lock(s) removed");

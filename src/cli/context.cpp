@@ -8,6 +8,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
 
 #include "common/error.h"
 #include "common/time_util.h"
@@ -146,6 +151,46 @@ std::unique_ptr<repo::Repository> open_repository(const GlobalOptions& g) {
     repo->attach_cache(std::make_unique<storage::LocalBackend>(g.cache_dir + "/" + repo->config().id,
                                                                storage::LocalBackend::Durability::unsynced));
   return repo;
+}
+
+std::unique_ptr<repo::RepoLock> lock_for_reading(const GlobalOptions& g, repo::Repository& repo,
+                                                 const std::string& operation, int wait_seconds) {
+  if (g.no_lock) return nullptr;
+  auto access = repo::RepoLock::acquire_for_reading(repo, operation, wait_seconds);
+  static std::set<std::string> warned;  // one warning per repository
+  const std::string where = repo.backend().location();
+  if (!access.lock && warned.insert(where).second)
+    std::fprintf(stderr,
+                 "strata: warning: repository %s is read-only (%s): reading without a lock (a concurrent "
+                 "prune could remove data this command needs)\n",
+                 where.c_str(), errno_text(access.refusal).c_str());
+  return std::move(access.lock);
+}
+
+namespace {
+std::set<const CLI::App*>& reading_commands() {
+  static std::set<const CLI::App*> marked;
+  return marked;
+}
+
+// "pg backup": the names below the application's.
+std::string command_path(const CLI::App& cmd) {
+  std::string path = cmd.get_name();
+  for (const CLI::App* p = cmd.get_parent(); p && p->get_parent(); p = p->get_parent())
+    path = p->get_name() + " " + path;
+  return path;
+}
+}  // namespace
+
+void mark_reading(CLI::App& cmd) { reading_commands().insert(&cmd); }
+
+void refuse_no_lock_for_writers(const CLI::App& app, const GlobalOptions& g) {
+  if (!g.no_lock) return;
+  const CLI::App* cmd = &app;
+  while (!cmd->get_subcommands().empty()) cmd = cmd->get_subcommands().front();
+  if (!reading_commands().contains(cmd))
+    throw Error(ExitCode::usage, "--no-lock is only for commands that read: " + command_path(*cmd) +
+                                     " writes to the repository");
 }
 
 ProgressMode progress_mode(const GlobalOptions& g, bool json_events) {

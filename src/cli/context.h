@@ -1,5 +1,5 @@
 // Options shared by every command (repository, secret, output mode, threads) and the
-// helpers commands use to open the repository and report progress.
+// helpers commands use to open the repository, lock it and report progress.
 #pragma once
 #include <memory>
 #include <string>
@@ -9,8 +9,13 @@
 #include "common/progress.h"
 #include "config/config_file.h"
 #include "crypto/key_slot.h"
+#include "repo/lock.h"
 #include "repo/repository.h"
 #include "repo/snapshot.h"
+
+namespace CLI {
+class App;
+}
 
 namespace strata::cli {
 
@@ -26,6 +31,7 @@ struct GlobalOptions {
   std::string config;      // strata.yaml (--config, STRATA_CONFIG); empty: none
   // The file `config` names, read by apply_environment; empty settings without one.
   std::shared_ptr<const config::ConfigFile> file = std::make_shared<config::ConfigFile>();
+  bool no_lock = false;    // commands that only read take no lock (refused by the others)
 };
 
 // `g` for another repository: its location, and its key file or passphrase file
@@ -57,6 +63,19 @@ crypto::Secret load_secret(const GlobalOptions& g);
 // Opens the repository (without loading the index). A remote repository gets the
 // local metadata cache (<cache root>/<repository id>) unless g.no_cache.
 std::unique_ptr<repo::Repository> open_repository(const GlobalOptions& g);
+
+// The lock of a command that only reads `repo` (restore, check, ...): a shared lock;
+// none with --no-lock; none when the repository cannot be written (read-only
+// mount, no write permission, a bucket that refuses writes), after one warning on
+// stderr per repository and process. Throws Error(lock_held) as RepoLock::acquire.
+std::unique_ptr<repo::RepoLock> lock_for_reading(const GlobalOptions& g, repo::Repository& repo,
+                                                 const std::string& operation, int wait_seconds = 0);
+
+// Marks a subcommand as one that only reads repositories: it accepts --no-lock.
+void mark_reading(CLI::App& cmd);
+// With --no-lock, throws Error(usage) unless the command about to run is marked
+// reading; called once the command line is parsed, before any command runs.
+void refuse_no_lock_for_writers(const CLI::App& app, const GlobalOptions& g);
 
 // Terminal progress line only on a TTY and without --quiet/--json.
 ProgressMode progress_mode(const GlobalOptions& g, bool json_events = false);

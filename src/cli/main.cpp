@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   app.add_flag("--no-cache", g.no_cache, "remote repositories: do not use the local metadata cache");
   app.add_option("--cache-dir", g.cache_dir,
                  "metadata cache root (env STRATA_CACHE_DIR; default $XDG_CACHE_HOME/strata or ~/.cache/strata)");
+  app.add_flag("--no-lock", g.no_lock, "commands that only read: take no lock (refused by commands that write)");
   app.fallthrough();
 
   int exit_code = 0;
@@ -54,6 +55,8 @@ int main(int argc, char** argv) {
   cli::register_unlock(app, g, exit_code);
   cli::register_key(app, g, exit_code);
   cli::register_pg(app, g, exit_code);
+  // Runs once the command line is parsed, before the command's own callback.
+  app.parse_complete_callback([&app, &g] { cli::refuse_no_lock_for_writers(app, g); });
 
   try {
     app.parse(argc, argv);

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 
 #include "common/error.h"
@@ -24,6 +25,7 @@ namespace {
 constexpr int64_t kSecond = 1000000000LL;
 constexpr int64_t kStaleAfter = 30 * 60 * kSecond;
 constexpr int kRefreshSeconds = 5 * 60;
+constexpr const char* kLocksPrefix = "locks";
 
 std::string pid_namespace() {
   char buf[64] = {0};
@@ -52,6 +54,18 @@ std::string LockInfo::describe() const {
   return std::string(exclusive ? "exclusive" : "shared") + " lock by pid " + std::to_string(pid) +
          " on host " + host + (operation.empty() ? "" : " (" + operation + ")") + " since " +
          format_short(created_ns) + " UTC";
+}
+
+bool is_write_refusal(int err) { return err == EROFS || err == EACCES || err == EPERM; }
+
+Error read_only_error(Repository& repo, int err, const std::string& operation) {
+  return Error(ExitCode::io, "repository " + repo.backend().location() + " is read-only (" + errno_text(err) +
+                                 "): " + operation + " needs to write",
+               {}, err);
+}
+
+void require_writable(Repository& repo, const std::string& operation, const std::string& prefix) {
+  if (int err = repo.backend().write_refusal(prefix); err != 0) throw read_only_error(repo, err, operation);
 }
 
 bool lock_is_stale(const LockInfo& lock, int64_t now) {
@@ -108,40 +122,71 @@ void RepoLock::write() {
                       seal_object(repo_.aead(), ObjectKind::lock, as_bytes(text)));
 }
 
+namespace {
+
+// The first live lock that conflicts with a new lock of this kind, other than `own_id`.
+std::optional<LockInfo> conflicting_lock(Repository& repo, bool exclusive, const std::string& own_id) {
+  int64_t now = now_ns();
+  for (const auto& l : list_locks(repo)) {
+    if (l.id == own_id || lock_is_stale(l, now)) continue;
+    if (exclusive || l.exclusive || !l.readable) return l;
+  }
+  return std::nullopt;
+}
+
+LockInfo new_lock_info(bool exclusive, const std::string& operation) {
+  LockInfo info;
+  info.id = to_hex(crypto::random_bytes(32));
+  info.exclusive = exclusive;
+  info.host = local_hostname();
+  info.username = local_username();
+  info.operation = operation;
+  info.pid = static_cast<int>(getpid());
+  info.pid_namespace = pid_namespace();
+  info.created_ns = info.refreshed_ns = now_ns();
+  return info;
+}
+
+Error lock_held_error(Repository& repo, const LockInfo& held) {
+  std::string hint = held.readable ? "wait for it to finish, or if that process is gone run 'strata unlock'"
+                                   : "if no other strata is running, run 'strata unlock --remove-all'";
+  return Error(ExitCode::lock_held,
+               "repository " + repo.backend().location() + " is locked: " + held.describe() + "; " + hint);
+}
+
+}  // namespace
+
 std::unique_ptr<RepoLock> RepoLock::acquire(Repository& repo, bool exclusive,
                                             const std::string& operation, int wait_seconds) {
+  require_writable(repo, operation, kLocksPrefix);
+  int refusal = 0;
+  auto lock = take(repo, exclusive, operation, wait_seconds, refusal);
+  if (!lock) throw read_only_error(repo, refusal, operation);
+  return lock;
+}
+
+ReadAccess RepoLock::acquire_for_reading(Repository& repo, const std::string& operation, int wait_seconds) {
+  ReadAccess access;
+  access.refusal = repo.backend().write_refusal(kLocksPrefix);
+  if (access.refusal == 0) access.lock = take(repo, false, operation, wait_seconds, access.refusal);
+  return access;
+}
+
+std::unique_ptr<RepoLock> RepoLock::take(Repository& repo, bool exclusive, const std::string& operation,
+                                         int wait_seconds, int& refusal) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
   std::mt19937 rng(std::random_device{}());
   for (;;) {
-    auto conflict = [&](const std::string& own_id) -> std::optional<LockInfo> {
-      int64_t now = now_ns();
-      for (const auto& l : list_locks(repo)) {
-        if (l.id == own_id || lock_is_stale(l, now)) continue;
-        if (exclusive || l.exclusive || !l.readable) return l;
-      }
-      return std::nullopt;
-    };
-    auto held = conflict("");
+    auto held = conflicting_lock(repo, exclusive, "");
     if (!held) {
-      LockInfo info;
-      info.id = to_hex(crypto::random_bytes(32));
-      info.exclusive = exclusive;
-      info.host = local_hostname();
-      info.username = local_username();
-      info.operation = operation;
-      info.pid = static_cast<int>(getpid());
-      info.pid_namespace = pid_namespace();
-      info.created_ns = info.refreshed_ns = now_ns();
-      std::unique_ptr<RepoLock> lock(new RepoLock(repo, info));
+      std::unique_ptr<RepoLock> lock(new RepoLock(repo, new_lock_info(exclusive, operation)));
       // Registered before the first write, and serialized with every write through
       // mu_, so an interrupt at any moment leaves no lock behind.
       lock->cleanup_id_ = add_interrupt_cleanup([l = lock.get()] { l->remove_now(); });
-      {
-        std::lock_guard<std::mutex> lk(lock->mu_);
-        lock->write();
-      }
+      refusal = lock->write_first();
+      if (refusal != 0) return nullptr;
       // Someone may have written a conflicting lock at the same time: re-check.
-      held = conflict(info.id);
+      held = conflicting_lock(repo, exclusive, lock->info_.id);
       if (!held) {
         if (exclusive) remove_locks(repo, false);  // clean stale leftovers
         lock->refresher_ = std::thread([l = lock.get()] { l->refresh_loop(); });
@@ -149,15 +194,20 @@ std::unique_ptr<RepoLock> RepoLock::acquire(Repository& repo, bool exclusive,
       }
       lock->remove_now();
     }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      std::string hint = held->readable
-                             ? "wait for it to finish, or if that process is gone run 'strata unlock'"
-                             : "if no other strata is running, run 'strata unlock --remove-all'";
-      throw Error(ExitCode::lock_held, "repository " + repo.backend().location() +
-                                           " is locked: " + held->describe() + "; " + hint);
-    }
+    if (std::chrono::steady_clock::now() >= deadline) throw lock_held_error(repo, *held);
     std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 800));
   }
+}
+
+int RepoLock::write_first() {
+  std::lock_guard<std::mutex> lk(mu_);
+  try {
+    write();
+  } catch (const Error& e) {
+    if (e.code() != ExitCode::io || !is_write_refusal(e.sys_errno())) throw;
+    return e.sys_errno();
+  }
+  return 0;
 }
 
 void RepoLock::refresh_loop() {

@@ -2,6 +2,9 @@
 // locks; prune and forget take an exclusive lock. A lock names host, pid and user, is
 // refreshed every 5 minutes while held, and is stale when its process is gone (same
 // host) or it was not refreshed for 30 minutes. Stale locks never block anyone.
+// A repository this process cannot write (read-only mount, no permission, a
+// bucket that refuses writes) can still be read: without a lock
+// (RepoLock::acquire_for_reading); writers are refused with one clear error.
 #pragma once
 #include <condition_variable>
 #include <memory>
@@ -30,12 +33,42 @@ std::vector<LockInfo> list_locks(Repository& repo);
 // Removes stale locks (or all with `all`); returns the removed ones.
 std::vector<LockInfo> remove_locks(Repository& repo, bool all);
 
+// True for the errno values of a write the repository refuses as a whole: EROFS,
+// EACCES, EPERM (a full disk or a failing one is not such a refusal).
+bool is_write_refusal(int err);
+
+// Error(io) "repository LOCATION is read-only (REASON): OPERATION needs to write",
+// carrying `err` in sys_errno().
+Error read_only_error(Repository& repo, int err, const std::string& operation);
+
+// Throws read_only_error when the backend says, without writing, that objects
+// below `prefix` cannot be written (Backend::write_refusal); for commands that
+// write without taking a lock (key add: "keys", unlock), before they change anything.
+void require_writable(Repository& repo, const std::string& operation, const std::string& prefix = "locks");
+
+class RepoLock;
+
+// What a command that only reads holds: a shared lock, or none because the
+// repository cannot be written (`refusal` is then the errno value saying why).
+struct ReadAccess {
+  std::unique_ptr<RepoLock> lock;
+  int refusal = 0;
+};
+
 class RepoLock {
  public:
   // Takes the lock, retrying for up to `wait_seconds`; throws Error(lock_held) naming
   // the holder otherwise. `operation` is recorded in the lock ("backup", "prune", ...).
+  // A repository that cannot be written (Backend::write_refusal, or the lock write
+  // refused: is_write_refusal) throws read_only_error before anything is written.
   static std::unique_ptr<RepoLock> acquire(Repository& repo, bool exclusive,
                                            const std::string& operation, int wait_seconds = 0);
+
+  // A shared lock as acquire() takes it, except that a repository that cannot be
+  // written is read without one: then the lock is null and `refusal` says why (the
+  // caller warns that a concurrent prune may remove data it needs). Other errors
+  // (lock_held, unreadable locks/) are thrown as by acquire().
+  static ReadAccess acquire_for_reading(Repository& repo, const std::string& operation, int wait_seconds = 0);
   ~RepoLock();
 
   // Throws Error(lock_held) if this lock object is gone from the repository (removed
@@ -50,7 +83,14 @@ class RepoLock {
 
  private:
   RepoLock(Repository& repo, LockInfo info);
+  // The acquisition loop of acquire(): null, with `refusal` set, when writing the
+  // lock is refused (is_write_refusal).
+  static std::unique_ptr<RepoLock> take(Repository& repo, bool exclusive, const std::string& operation,
+                                        int wait_seconds, int& refusal);
   void write();
+  // The first write(): 0, or the errno value of a refusal (is_write_refusal);
+  // other errors are thrown.
+  int write_first();
   void refresh_loop();
 
   Repository& repo_;

@@ -84,6 +84,16 @@ class Backend {
   // Removes an object; removing an absent object is not an error.
   virtual void remove(const std::string& name) = 0;
 
+  // Whether objects below `prefix` (e.g. "locks") can be stored, found without
+  // storing one: 0 when they can, or when only a write would tell (object storage:
+  // a refused PUT carries EACCES in Error::sys_errno()); else the errno value a
+  // write would fail with — EROFS (a read-only mount), EACCES (no write
+  // permission). Never throws.
+  virtual int write_refusal(const std::string& prefix) {
+    (void)prefix;
+    return 0;
+  }
+
   // Removes leftovers of interrupted puts (temporary files); returns how many.
   // Only safe while holding the repository's exclusive lock.
   virtual size_t remove_stale_temporaries() { return 0; }

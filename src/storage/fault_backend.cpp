@@ -28,8 +28,24 @@ void FaultBackend::corrupt_reads_if(std::function<bool(const std::string&)> pred
   corrupt_reads_ = std::move(pred);
 }
 
+void FaultBackend::refuse_writes(int err, bool probe_tells) {
+  std::lock_guard lock(mu_);
+  refused_errno_ = err;
+  refusal_probed_ = probe_tells;
+}
+
+int FaultBackend::write_refusal(const std::string& prefix) {
+  {
+    std::lock_guard lock(mu_);
+    if (refused_errno_ != 0 && refusal_probed_) return refused_errno_;
+  }
+  return inner_.write_refusal(prefix);
+}
+
 void FaultBackend::clear_faults() {
   std::lock_guard lock(mu_);
+  refused_errno_ = 0;
+  refusal_probed_ = false;
   byte_limit_set_ = count_limit_set_ = full_ = false;
   bytes_left_ = puts_left_ = 0;
   fail_reads_ = nullptr;
@@ -38,6 +54,7 @@ void FaultBackend::clear_faults() {
 
 void FaultBackend::charge(const std::string& what, uint64_t bytes, bool counts_as_put) {
   std::lock_guard lock(mu_);
+  if (refused_errno_ != 0) throw io_error("writing " + what, refused_errno_);
   if (full_ || (counts_as_put && count_limit_set_ && puts_left_ == 0) ||
       (byte_limit_set_ && bytes > bytes_left_)) {
     full_ = true;  // once full, every later write fails as well
@@ -120,6 +137,12 @@ std::vector<ObjectInfo> FaultBackend::list(const std::string& prefix) {
   return inner_.list(prefix);
 }
 
-void FaultBackend::remove(const std::string& name) { inner_.remove(name); }
+void FaultBackend::remove(const std::string& name) {
+  {
+    std::lock_guard lock(mu_);
+    if (refused_errno_ != 0) throw io_error("removing " + name, refused_errno_);
+  }
+  inner_.remove(name);
+}
 
 }  // namespace strata::storage

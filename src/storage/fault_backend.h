@@ -1,6 +1,6 @@
 // Fault-injecting wrapper for tests: makes puts fail as if the disk were full
-// (after a byte budget or a number of puts), makes reads fail or return flipped
-// bytes, so error paths of the repository can be exercised deterministically.
+// (after a byte budget or a number of puts) or the repository read-only, makes
+// reads fail or return flipped bytes, so error paths of the repository can be exercised deterministically.
 #pragma once
 #include <atomic>
 #include <functional>
@@ -23,6 +23,11 @@ class FaultBackend : public Backend {
   void fail_reads_if(std::function<bool(const std::string&)> pred);
   // Gets/get_ranges of matching names return data with one byte flipped.
   void corrupt_reads_if(std::function<bool(const std::string&)> pred);
+  // Every write (put, streamed object, remove) fails with io_error(`err`) as on a
+  // read-only mount (EROFS) or without permission (EACCES), storing nothing.
+  // `probe_tells`: write_refusal() reports `err` too (a local mount); otherwise it
+  // reports 0 and only the refused write tells (object storage).
+  void refuse_writes(int err, bool probe_tells);
   void clear_faults();
   // Reports remote() = true, as object storage does: a repository opened on it
   // then uploads packs in the background (its error paths tested on memory).
@@ -39,6 +44,7 @@ class FaultBackend : public Backend {
   std::vector<ObjectInfo> list(const std::string& prefix) override;
   void remove(const std::string& name) override;
   size_t remove_stale_temporaries() override { return inner_.remove_stale_temporaries(); }
+  int write_refusal(const std::string& prefix) override;
 
  private:
   class Writer;
@@ -53,6 +59,8 @@ class FaultBackend : public Backend {
   bool count_limit_set_ = false;
   uint64_t puts_left_ = 0;
   bool full_ = false;  // a limit was hit: every later write fails
+  int refused_errno_ = 0;  // refuse_writes(): every write fails with it
+  bool refusal_probed_ = false;
   bool remote_ = false;
   std::function<bool(const std::string&)> fail_reads_;
   std::function<bool(const std::string&)> corrupt_reads_;

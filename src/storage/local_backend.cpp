@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -300,6 +301,17 @@ void LocalBackend::remove(const std::string& name) {
     throw io_error("removing " + path, errno);
   }
   if (durable_) sync_dir_or_throw(parent_of(path), " after removing " + path);
+}
+
+int LocalBackend::write_refusal(const std::string& prefix) {
+  struct statvfs vfs {};
+  if (::statvfs(root_.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0) return EROFS;
+  std::string dir = prefix.empty() ? root_ : join(root_, prefix);
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) dir = root_;  // created by the first put below it
+  if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) == 0) return 0;
+  const int err = errno;
+  return err == EROFS || err == EACCES || err == EPERM ? err : 0;
 }
 
 namespace {

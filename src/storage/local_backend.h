@@ -29,6 +29,10 @@ class LocalBackend : public Backend {
   std::vector<ObjectInfo> list(const std::string& prefix) override;
   void remove(const std::string& name) override;
   size_t remove_stale_temporaries() override;
+  // EROFS when the repository directory is on a read-only mount (statvfs), else
+  // what access(2) says of writing into the prefix's directory (the repository
+  // directory while the prefix has none): EACCES/EPERM/EROFS, or 0.
+  int write_refusal(const std::string& prefix) override;
 
  private:
   std::string path_of(const std::string& name) const;

@@ -1,6 +1,7 @@
 // S3Backend: the Backend contract over S3 requests (see s3_backend.h).
 #include "storage/s3_backend.h"
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -112,7 +113,9 @@ Error S3Backend::http_error(const std::string& what, const HttpResponse& r) cons
             "'strata restore --plan' lists what a restore needs)";
   else if (r.status == 403)
     text += " (credentials from " + transport_.credentials().source + ")";
-  return Error(ExitCode::io, text);
+  // AccessDenied (a read-only policy or bucket) is this backend's EACCES: a reader
+  // may then go on without a lock; a bad signature or key is not such a refusal.
+  return Error(ExitCode::io, text, {}, code == "AccessDenied" ? EACCES : 0);
 }
 
 HttpResponse S3Backend::with_error_body(const HttpRequest& head, HttpResponse r, const std::string& what) {

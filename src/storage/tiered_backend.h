@@ -43,6 +43,8 @@ class TieredBackend : public Backend {
   std::vector<ObjectInfo> list(const std::string& prefix) override;
   void remove(const std::string& name) override;
   size_t remove_stale_temporaries() override;
+  // Every write lands in the repository directory: its answer.
+  int write_refusal(const std::string& prefix) override { return root_.write_refusal(prefix); }
   // Moves a pack ("data/...") to the tier `storage_class` ("hot" or a registered
   // tier). Throws Error(usage) for an unregistered tier or a non-pack object,
   // Error(io) when the tier directory is missing (an unmounted disk) or a write

@@ -1,9 +1,15 @@
 # PostgreSQL continuous archiving and point-in-time recovery with a real
 # PostgreSQL 15: a writer commits a row every ~100 ms across a full and an
 # incremental backup; restores to a target second, a target LSN and a named
-# restore point must hold exactly the rows committed up to the target.
+# restore point must hold exactly the rows committed up to the target. The DR
+# replica alone, mounted read-only, serves `pg info`, `pg restore` and the
+# restored server's `pg wal-get` (read without a lock).
 source "$(dirname "$0")/lib.sh"
 source "$TESTS_DIR/pg_lib.sh"
+
+DR_RO="$WORK/dr-ro"  # read-only bind mount of the replica
+unmount_dr_ro() { if mountpoint -q "$DR_RO"; then umount "$DR_RO" || umount -l "$DR_RO"; fi; }
+trap 'unmount_dr_ro; cleanup' EXIT
 
 pg_setup_primary "track_commit_timestamp = on"
 psql_at "$PPORT" -c "create table t (id serial primary key, ts timestamptz not null default clock_timestamp())"
@@ -69,7 +75,7 @@ pg_restore_and_start "$R3" "$P3" --target-name before_last_row --target-action p
 [ "$(psql_at "$P3" -c "select count(*) from t where id = $(cat "$WORK/rp_after")")" = 0 ] || fail "row after the restore point present"
 pg_stop "$R3"
 
-note "the DR replica: replicate backups and WAL, restore from the replica alone"
+note "the DR replica: replicate backups and WAL, restore from the replica alone, mounted read-only"
 aspg "$PG_STRATA" init --repo "$WORK/dr" --generate-key-file "$WORK/drkey" --quiet
 cat >>"$CONFIG" <<Y
 replicas:
@@ -87,15 +93,27 @@ pgst repo status --json >"$WORK/status.json"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["replicas"][0]; sys.exit(0 if r["in_sync"] and r["missing_records"] == 0 else 1)' \
   "$WORK/status.json" || { cat "$WORK/status.json" >&2; fail "the replica is not in sync after replicate"; }
 mv "$WORK/repo" "$WORK/repo.gone"   # the main repository is lost: only the replica remains
+DR="$WORK/dr"; WARN=""
+mkdir -p "$DR_RO"
+if mount --bind "$WORK/dr" "$DR_RO" 2>/dev/null && mount -o remount,bind,ro "$DR_RO"; then
+  DR="$DR_RO"; WARN="repository $DR_RO is read-only (Read-only file system): reading without a lock"
+else
+  note "(mount not permitted: the replica stays writable)"
+fi
+drst() { aspg env STRATA_CONFIG="$CONFIG" "$PG_STRATA" --repo "$DR" --key-file "$WORK/drkey" "$@"; }
+drst pg info --stanza main >"$WORK/info.out" || fail "pg info on the replica failed"
+expect_in "$WORK/info.out" "recoverable window"
 R5="$WORK/r5"; P5=$(free_port)
-aspg env STRATA_CONFIG="$CONFIG" "$PG_STRATA" --repo "$WORK/dr" --key-file "$WORK/drkey" \
-  pg restore --stanza main --pgdata "$R5" --archive-mode off --target-time "$T" --target-action promote >"$WORK/restore.out"
+drst pg restore --stanza main --pgdata "$R5" --archive-mode off --target-time "$T" --target-action promote \
+  >"$WORK/restore.out" 2>"$WORK/restore.err" || { cat "$WORK/restore.err" >&2; fail "pg restore from the replica failed"; }
+[ -z "$WARN" ] || expect_in "$WORK/restore.err" "$WARN"
 echo "port = $P5" >>"$R5/postgresql.auto.conf"
 pg_start "$R5"
 pg_wait_recovered "$P5"
 GOT=$(psql_at "$P5" -c "select count(*) || ':' || coalesce(max(id), 0) from t")
 [ "$GOT" = "$EXPECT_T" ] || fail "restore to $T from the replica: got rows:max $GOT, expected $EXPECT_T"
 pg_stop "$R5"
+unmount_dr_ro
 mv "$WORK/repo.gone" "$WORK/repo"
 
 note "restore to the end of the archive"

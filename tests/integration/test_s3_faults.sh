@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The S3 backend under a misbehaving server: tests/servers/s3_fault_proxy.py sits
 # between strata and a real radosgw and throttles (503 SlowDown), slows down,
-# hangs, cuts uploads and downloads mid-body and hides objects. Each fault ends
+# hangs, cuts uploads and downloads mid-body, hides objects and refuses writes
+# (403 AccessDenied: a read-only bucket, read without a lock). Each fault ends
 # either in a successful retry or in a clear error with exit 14 — and never in a
 # snapshot that references data that is not in the bucket.
 # usage: bash test_s3_faults.sh /path/to/strata
@@ -107,6 +108,21 @@ expect_in "$WORK/err" "pack named by the index is missing"
 expect_exit 13 st check
 faults '[]'
 st check --read-data >/dev/null
+
+note "a bucket that refuses writes (403 AccessDenied): reads go on without a lock, writers exit 14"
+faults '[{"kind":"status","status":403,"methods":["PUT","POST","DELETE"]}]'
+rm -rf "$WORK/r"
+expect_exit 0 st restore latest --target "$WORK/r"
+expect_in "$WORK/err" "is read-only (Permission denied): reading without a lock"
+python3 "$TESTS_DIR/compare_trees.py" "$WORK/src" "$WORK/r$WORK/src" >/dev/null || fail "restore from a read-only bucket differs"
+expect_exit 0 st --no-cache check
+expect_in "$WORK/err" "reading without a lock"
+expect_exit 14 st backup "$WORK/src"
+expect_in "$WORK/err" "is read-only (Permission denied): backup needs to write"
+faults '[{"kind":"status","status":403,"methods":["PUT","POST","DELETE"],"body":"<Error><Code>SignatureDoesNotMatch</Code></Error>"}]'
+expect_exit 14 st restore latest --target "$WORK/r2"
+expect_in "$WORK/err" "SignatureDoesNotMatch"
+faults '[]'
 
 note "the server stops answering for good: exit 14 naming the server"
 kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true

@@ -2,11 +2,13 @@
 // lock is held (Error lock_held describing the holder) and vice versa; locks are
 // released on destruction; a lock of a dead process on this host is stale and
 // ignored (and cleaned by an exclusive acquirer); a lock not refreshed for 30 min
-// is stale; an unreadable lock blocks; remove_locks removes stale or all locks.
+// is stale; an unreadable lock blocks; remove_locks removes stale or all locks; a
+// repository that cannot be written is read without a lock and refused to writers.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <nlohmann/json.hpp>
 
 #include "common/time_util.h"
@@ -141,6 +143,68 @@ TEST(LockTest, RemoveLocks) {
   EXPECT_TRUE(list_locks(*r).empty());
   live.reset();  // releasing a lock someone removed is harmless
   EXPECT_TRUE(list_locks(*r).empty());
+}
+
+storage::FaultBackend& faults_of(Repository& repo) { return dynamic_cast<storage::FaultBackend&>(repo.backend()); }
+
+// A read-only mount (the backend's probe tells): a reader goes on without a lock,
+// a writer is refused with one line naming the repository and the reason, and
+// nothing is written.
+TEST(LockTest, ReadOnlyRepositoryIsReadWithoutALock) {
+  TestRepo r;
+  const size_t objects = r.mem.object_count();
+  faults_of(*r).refuse_writes(EROFS, true);
+  auto access = RepoLock::acquire_for_reading(*r, "restore");
+  EXPECT_EQ(access.lock, nullptr);
+  EXPECT_EQ(access.refusal, EROFS);
+  for (bool exclusive : {false, true}) {
+    std::string msg;
+    try {
+      RepoLock::acquire(*r, exclusive, "backup");
+      ADD_FAILURE() << "a writer's lock on a read-only repository";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::io);
+      EXPECT_EQ(e.sys_errno(), EROFS);
+      msg = e.what();
+    }
+    EXPECT_EQ(msg, "repository fault:mem: is read-only (Read-only file system): backup needs to write");
+  }
+  EXPECT_EQ(code_of([&] { require_writable(*r, "key add"); }), ExitCode::io);
+  EXPECT_EQ(r.mem.object_count(), objects);
+}
+
+// Object storage cannot tell before writing: the refused lock write (403
+// AccessDenied is EACCES) is what sends a reader on without a lock.
+TEST(LockTest, RefusedLockWriteIsReadWithoutALock) {
+  TestRepo r;
+  faults_of(*r).refuse_writes(EACCES, false);
+  EXPECT_NO_THROW(require_writable(*r, "key add")) << "the probe cannot tell";
+  auto access = RepoLock::acquire_for_reading(*r, "check");
+  EXPECT_EQ(access.lock, nullptr);
+  EXPECT_EQ(access.refusal, EACCES);
+  std::string msg;
+  EXPECT_EQ(code_of([&] { RepoLock::acquire(*r, true, "prune"); }, &msg), ExitCode::io);
+  EXPECT_TRUE(contains(msg, "is read-only (Permission denied): prune needs to write")) << msg;
+  EXPECT_TRUE(list_locks(*r).empty());
+}
+
+// Only a refusal of the whole repository lets a reader skip its lock: a full disk
+// is an error, and a writable repository still gets a shared lock that an
+// exclusive holder blocks.
+TEST(LockTest, OtherFailuresStillFailReaders) {
+  TestRepo r;
+  faults_of(*r).fail_puts_after_count(0);
+  std::string msg;
+  EXPECT_EQ(code_of([&] { RepoLock::acquire_for_reading(*r, "restore"); }, &msg), ExitCode::io);
+  EXPECT_TRUE(contains(msg, "disk full")) << msg;
+  faults_of(*r).clear_faults();
+  auto access = RepoLock::acquire_for_reading(*r, "restore");
+  ASSERT_NE(access.lock, nullptr);
+  EXPECT_EQ(access.refusal, 0);
+  EXPECT_EQ(list_locks(*r).size(), 1u);
+  access.lock.reset();
+  auto ex = RepoLock::acquire(*r, true, "prune");
+  EXPECT_EQ(code_of([&] { RepoLock::acquire_for_reading(*r, "restore"); }), ExitCode::lock_held);
 }
 
 }  // namespace

@@ -1,6 +1,11 @@
-// FaultBackend: disk-full after a byte budget or a put count, failing and corrupted
-// reads, and plain forwarding of everything else.
+// FaultBackend: disk-full after a byte budget or a put count, refused writes (a
+// read-only repository), failing and corrupted reads, and plain forwarding of
+// everything else.
 #include <gtest/gtest.h>
+
+#include <cerrno>
+#include <functional>
+#include <vector>
 
 #include "storage/fault_backend.h"
 #include "storage/memory_backend.h"
@@ -102,6 +107,31 @@ TEST_F(FaultBackendTest, CorruptReadsFlipsOneByte) {
   EXPECT_EQ(mem_.raw("packs/p"), data);  // stored bytes untouched
   fault_.clear_faults();
   EXPECT_EQ(fault_.get("packs/p"), data);
+}
+
+TEST_F(FaultBackendTest, RefusedWritesStoreNothing) {
+  fault_.put("locks/old", as_bytes("o"));
+  fault_.refuse_writes(EROFS, true);
+  EXPECT_EQ(fault_.write_refusal("locks"), EROFS);
+  for (auto write : std::vector<std::function<void()>>{
+           [&] { fault_.put("locks/l", as_bytes("x")); },
+           [&] { fault_.put_if_absent("records/r", as_bytes("x")); },
+           [&] { fault_.begin_put("data")->append(as_bytes("x")); },
+           [&] { fault_.remove("locks/old"); }}) {
+    try {
+      write();
+      ADD_FAILURE() << "a write should be refused";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::io);
+      EXPECT_EQ(e.sys_errno(), EROFS) << e.what();
+    }
+  }
+  EXPECT_EQ(mem_.object_count(), 1u);
+  EXPECT_EQ(to_string(fault_.get("locks/old")), "o") << "reads still work";
+  fault_.refuse_writes(EACCES, false);  // object storage: only the write tells
+  EXPECT_EQ(fault_.write_refusal("locks"), 0);
+  fault_.clear_faults();
+  EXPECT_NO_THROW(fault_.put("locks/l", as_bytes("x")));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // LocalBackend specifics the contract suite cannot express: temporary files, file
-// modes, directory permissions, failed writes leaving nothing behind, real ENOSPC.
+// modes, directory permissions, failed writes leaving nothing behind, real ENOSPC,
+// write_refusal() of a read-only mount.
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -11,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -229,6 +232,47 @@ TEST_F(LocalBackendTest, RealDiskFullOnTmpfs) {
     EXPECT_EQ(small.get("data/aa/fits").size(), 200u * 1024);
   }
   ASSERT_EQ(::umount2(mnt.c_str(), MNT_DETACH), 0) << std::strerror(errno);
+}
+
+// write_refusal() answers without writing: a writable directory (or one not yet
+// created, for init) is 0; a read-only bind mount is EROFS, and a write there
+// fails with EROFS in sys_errno(), leaving nothing.
+TEST_F(LocalBackendTest, WriteRefusalOfAReadOnlyMount) {
+  EXPECT_EQ(b_.write_refusal("locks"), 0) << "a directory that does not exist yet";
+  b_.put("config", as_bytes("c"));
+  EXPECT_EQ(b_.write_refusal("locks"), 0);
+  EXPECT_EQ(b_.write_refusal(""), 0);
+  if (::geteuid() != 0) GTEST_SKIP() << "bind mounts need root";
+  const std::string ro = tmp_.path() + "/ro";
+  fs::create_directories(ro);
+  if (::mount(root_.c_str(), ro.c_str(), nullptr, MS_BIND, nullptr) != 0)
+    GTEST_SKIP() << "cannot bind mount here: " << std::strerror(errno);
+  if (::mount(nullptr, ro.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) {
+    ::umount2(ro.c_str(), MNT_DETACH);
+    GTEST_SKIP() << "cannot remount read-only here: " << std::strerror(errno);
+  }
+  {
+    LocalBackend view(ro);
+    EXPECT_EQ(view.write_refusal("locks"), EROFS);
+    EXPECT_EQ(to_string(view.get("config")), "c") << "reads still work";
+    Error e = expect_error([&] { view.put("locks/l1", as_bytes("x")); });
+    EXPECT_EQ(e.code(), ExitCode::io);
+    EXPECT_EQ(e.sys_errno(), EROFS) << e.what();
+  }
+  ASSERT_EQ(::umount2(ro.c_str(), MNT_DETACH), 0) << std::strerror(errno);
+  EXPECT_FALSE(fs::exists(root_ + "/locks"));
+}
+
+// Without write permission (as a user other than root) the answer is EACCES.
+TEST_F(LocalBackendTest, WriteRefusalWithoutPermission) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root bypasses directory permissions";
+  b_.put("locks/l0", as_bytes("x"));
+  ASSERT_EQ(::chmod((root_ + "/locks").c_str(), 0500), 0);
+  EXPECT_EQ(b_.write_refusal("locks"), EACCES);
+  Error e = expect_error([&] { b_.put("locks/l1", as_bytes("x")); });
+  EXPECT_EQ(e.sys_errno(), EACCES) << e.what();
+  ::chmod((root_ + "/locks").c_str(), 0700);
+  EXPECT_EQ(b_.write_refusal("locks"), 0);
 }
 
 }  // namespace
