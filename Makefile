@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 WERROR ?= ON
 
 # WERROR=ON (default) makes every warning an error, as in CI.
-.PHONY: all build deps run test test-fast test-slow fuzz bench bench-pg clean
+.PHONY: all build deps run-deps run test test-fast test-slow fuzz bench bench-pg clean
 
 all: build
 
@@ -19,8 +19,12 @@ $(BUILD_DIR)/build.ninja:
 build: deps $(BUILD_DIR)/build.ninja
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# The quick start only needs the binary, not the test programs.
-run: deps $(BUILD_DIR)/build.ninja
+# The quick start only needs the binary, not the test programs, and only the packages
+# that build it and run the demo (no PostgreSQL, no Ceph).
+run-deps:
+	@bash scripts/install-deps.sh --run
+
+run: run-deps $(BUILD_DIR)/build.ninja
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target strata
 	@bash scripts/demo.sh $(BUILD_DIR)/strata
 

@@ -23,8 +23,12 @@ BENCH_PACKAGES=(restic borgbackup time)
 # cluster with a pgbench database (pgbench ships in postgresql-15).
 BENCH_PG_PACKAGES=(pgbackrest postgresql-15 postgresql-client-15 python3 procps coreutils util-linux time)
 
+# `make run` (--run): building and the demo only (python3 and diff for its checks).
+RUN_PACKAGES=(python3 diffutils)
+
 want=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 case "${1:-}" in
+  --run) want=("${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}") ;;
   --bench) want+=("${BENCH_PACKAGES[@]}") ;;
   --bench-pg) want+=("${BENCH_PG_PACKAGES[@]}") ;;
 esac
