@@ -12,12 +12,18 @@
 #include "config/ranges.h"
 #include "common/error.h"
 #include "common/interrupt.h"
+#include "common/log.h"
 
 int main(int argc, char** argv) {
   using namespace strata;
   tune_allocator_for_large_buffers();
   std::signal(SIGPIPE, SIG_IGN);
   install_interrupt_handler();
+  // What the library layers log: warnings and errors as one stderr line each.
+  set_default_log_sink([](LogLevel level, std::string_view message) {
+    if (level < LogLevel::warning) return;
+    std::fprintf(stderr, "strata: %s: %.*s\n", log_level_name(level), static_cast<int>(message.size()), message.data());
+  });
   CLI::App app{"Strata: encrypted, deduplicated backup and disaster recovery", "strata"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION);

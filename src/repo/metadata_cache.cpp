@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "common/error.h"
+#include "common/log.h"
 
 namespace strata::repo {
 
@@ -11,8 +12,7 @@ MetadataCache::MetadataCache(std::unique_ptr<storage::Backend> store) : store_(s
 
 void MetadataCache::warn(const std::exception& e) {
   if (!broken_.exchange(true))
-    std::fprintf(stderr, "strata: warning: metadata cache %s disabled for this run: %s\n",
-                 store_->location().c_str(), e.what());
+    log_warning("metadata cache " + store_->location() + " disabled for this run: " + e.what());
 }
 
 std::optional<Bytes> MetadataCache::get(const std::string& name) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "storage/object_name_internal.h"
 #include "storage/s3_xml.h"
 
@@ -88,8 +89,8 @@ HttpResponse S3Backend::send(HttpRequest req, const std::string& what) {
       wait = backoff_ms(options_.retry, attempt + 1, rng_);
     }
     if (options_.log_retries)
-      std::fprintf(stderr, "strata: warning: %s: %s; retry %d of %d in %lld ms\n", what.c_str(), last.c_str(),
-                   attempt, options_.retry.max_attempts - 1, static_cast<long long>(wait));
+      log_warning(what + ": " + last + "; retry " + std::to_string(attempt) + " of " +
+                  std::to_string(options_.retry.max_attempts - 1) + " in " + std::to_string(wait) + " ms");
     std::this_thread::sleep_for(std::chrono::milliseconds(wait));
   }
 }

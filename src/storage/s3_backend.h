@@ -4,7 +4,7 @@
 // checks against its SHA-256; every full read is checked against the SHA-256
 // stored with the object; put_if_absent() is a conditional PUT
 // (If-None-Match: *). Requests that fail below HTTP or with 5xx/429/SlowDown
-// are retried with jittered exponential backoff, each retry logged on stderr.
+// are retried with jittered exponential backoff, each retry logged as a warning (common/log.h).
 // Thread-safe: the repository's worker threads have requests in flight at once.
 #pragma once
 #include <atomic>

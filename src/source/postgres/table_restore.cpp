@@ -29,6 +29,7 @@
 
 #include "common/error.h"
 #include "common/interrupt.h"
+#include "common/log.h"
 #include "common/time_util.h"
 #include "repo/record_store.h"
 #include "source/postgres/pg_connection.h"
@@ -482,7 +483,7 @@ class ScratchInstance {
     if (finished_) return;
     std::vector<std::string> problems;
     Finish(problems);
-    for (const auto& p : problems) std::fprintf(stderr, "strata: warning: %s\n", p.c_str());
+    for (const auto& p : problems) log_warning(p);
   }
   ScratchInstance(const ScratchInstance&) = delete;
   ScratchInstance& operator=(const ScratchInstance&) = delete;

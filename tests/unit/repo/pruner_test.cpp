@@ -114,6 +114,9 @@ TEST_F(PrunerTest, RemovesLeftoverUnindexedPacks) {
   r_.mem.remove("index/" + newest);  // as if the backup died before its index
   PruneReport rep = prune();
   EXPECT_EQ(rep.packs_unindexed_deleted, 1u);
+  // "freed X of Y": what data/ held includes the leftover, so X never exceeds Y.
+  EXPECT_GT(rep.bytes_freed, 0u);
+  EXPECT_LE(rep.bytes_freed, rep.bytes_before);
   expect_check_clean(r_);
 }
 
