@@ -59,3 +59,30 @@ expect_in() { grep -qF -- "$2" "$1" || { echo "--- $1:" >&2; head -c 3000 "$1" >
 
 # latest snapshot id (full hex)
 latest_id() { st snapshots --json | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s[-1]["id"])'; }
+
+# mkfiles DIR NAME:SIZE... : files of random content (directories made as needed).
+# Tests that need text files define their own mkfiles after sourcing this file.
+mkfiles() {
+  python3 - "$@" <<'PY'
+import os, sys
+d = sys.argv[1]
+for spec in sys.argv[2:]:
+    name, size = spec.split(":")[:2]
+    p = os.path.join(d, name)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    with open(p, "wb") as f:
+        f.write(os.urandom(int(size)))
+PY
+}
+
+# flip_byte FILE : xor 0x01 into its middle byte (a damaged object, one bit off)
+flip_byte() {
+  chmod u+w "$1"
+  python3 - "$1" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 1
+open(p, "wb").write(b)
+PY
+}

@@ -40,18 +40,6 @@ one_error_line() {
   }
 }
 
-mkfiles() {
-  python3 - "$@" <<'EOF'
-import os, sys
-d = sys.argv[1]
-for spec in sys.argv[2:]:
-    name, size = spec.split(":")
-    p = os.path.join(d, name)
-    os.makedirs(os.path.dirname(p), exist_ok=True)
-    with open(p, "wb") as f:
-        f.write(os.urandom(int(size)))
-EOF
-}
 
 nsnaps() { "$@" snapshots --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 

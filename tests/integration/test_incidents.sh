@@ -52,10 +52,7 @@ note "§6 Corrupt data, special case: a damaged snapshot object"
 PREV=$(latest_id)
 "$STRATA" -q backup "$SRC"
 BAD=$(latest_id)
-python3 - "$STRATA_REPOSITORY/snapshots/$BAD" <<'PY'
-import sys
-p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 1; open(p, "wb").write(b)
-PY
+flip_byte "$STRATA_REPOSITORY/snapshots/$BAD"
 expect_exit 13 "$STRATA" check
 expect_in "$WORK/out" "snapshots/$BAD"
 expect_exit 13 "$STRATA" prune

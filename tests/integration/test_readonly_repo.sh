@@ -23,18 +23,6 @@ RO_MODE=""          # mount | perm
 unmount_ro() { if [ "$RO_MODE" = mount ] && mountpoint -q "$RO"; then umount "$RO" || umount -l "$RO"; fi; }
 trap 'unmount_ro; cleanup' EXIT
 
-mkfiles() {  # mkfiles DIR NAME:SIZE... : random contents
-  python3 - "$@" <<'EOF'
-import os, sys
-d = sys.argv[1]
-for spec in sys.argv[2:]:
-    name, size = spec.split(":")
-    p = os.path.join(d, name)
-    os.makedirs(os.path.dirname(p), exist_ok=True)
-    with open(p, "wb") as f:
-        f.write(os.urandom(int(size)))
-EOF
-}
 
 # The bytes of every file of the repository, by name (what must not change).
 repo_listing() { (cd "$REPO" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }

@@ -12,18 +12,6 @@ source "$(dirname "$0")/lib.sh"
 W="$(readlink -f "$WORK")"
 REPO="$STRATA_REPOSITORY"
 
-mkfiles() {
-  python3 - "$@" <<'EOF'
-import os, sys
-d = sys.argv[1]
-for spec in sys.argv[2:]:
-    name, size = spec.split(":")
-    p = os.path.join(d, name)
-    os.makedirs(os.path.dirname(p), exist_ok=True)
-    with open(p, "wb") as f:
-        f.write(os.urandom(int(size)))
-EOF
-}
 
 # flip FILE [OFFSET_FROM_END] : xor 0x01 into one byte (default: the middle byte)
 flip() {

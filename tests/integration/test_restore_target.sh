@@ -55,11 +55,7 @@ echo 7 >"$SRC/later/n7"
 NEW=$(latest_id)
 SNAPFILE="$STRATA_REPOSITORY/snapshots/$NEW"
 [ -f "$SNAPFILE" ] || SNAPFILE=$(find "$STRATA_REPOSITORY/snapshots" -name "$NEW*" | head -1)
-python3 - "$SNAPFILE" <<'PY'
-import sys
-p = sys.argv[1]
-b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 1; open(p, "wb").write(b)
-PY
+flip_byte "$SNAPFILE"
 for cmd in "restore latest --target $WORK/t2" "ls latest" "dump latest $SRC/f" "diff $OLD latest"; do
   # shellcheck disable=SC2086
   expect_exit 13 "$STRATA" $cmd
