@@ -11,6 +11,7 @@
 #include "common/time_util.h"
 #include "repo/lock.h"
 #include "repo/pack_usage.h"
+#include "storage/tiering.h"
 
 namespace strata::cli {
 namespace {
@@ -166,7 +167,7 @@ void register_tier(CLI::App& app, GlobalOptions& g, int& exit_code) {
     auto lock = repo::RepoLock::acquire(*repo, false, "tier apply");
     // Recorded in the repository before anything moves, so that every later
     // command finds the packs without the configuration.
-    if (!object_storage && !*dry_run) repo->backend().set_tier_directories(cfg.lifecycle.directories);
+    if (!object_storage && !*dry_run) storage::tier_directories_of(repo->backend()).set_tier_directories(cfg.lifecycle.directories);
     repo->load_index();
     auto snaps = load_snapshots_or_warn(*repo);
     auto usage = repo::pack_usage(*repo, snaps);
@@ -204,8 +205,8 @@ void register_tier(CLI::App& app, GlobalOptions& g, int& exit_code) {
     if (!*dry_run) {
       ThreadPool pool(g.threads ? g.threads : 4);
       std::vector<std::future<void>> jobs;
-      for (const auto& m : moves)
-        jobs.push_back(pool.submit([&repo, &m] { repo->backend().set_storage_class(m.name, m.to); }));
+      auto& classes = storage::storage_classes_of(repo->backend());
+      for (const auto& m : moves) jobs.push_back(pool.submit([&classes, &m] { classes.set_storage_class(m.name, m.to); }));
       for (auto& j : jobs) j.get();
     }
     if (g.json) {

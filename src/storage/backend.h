@@ -103,14 +103,8 @@ class Backend {
   // directories are created by the first put, so the default does nothing.
   virtual bool create_root() { return false; }
 
-  // Moves an object to another storage class in place (object storage tiers).
-  // The default refuses: Error(usage) saying this backend has no classes.
-  virtual void set_storage_class(const std::string& name, const std::string& storage_class);
-
-  // Registers directories (tier name -> path) that packs may be moved to by
-  // set_storage_class (local repositories, see TieredBackend). The default
-  // refuses: Error(usage) saying this backend has storage classes or no tiers.
-  virtual void set_tier_directories(const std::map<std::string, std::string>& dirs);
+  // Storage tiers are an optional capability, not part of this interface:
+  // storage/tiering.h (StorageClasses, TierDirectories).
 };
 
 // Opens a backend for a repository location: a local directory path (optionally

@@ -1,6 +1,6 @@
 // Default Backend methods: begin_put collects the pieces in memory and stores them
 // with one put() on commit, for backends that cannot stream (memory, fault
-// injection); set_storage_class refuses where there are no storage classes.
+// injection).
 #include <string>
 
 #include "storage/backend.h"
@@ -29,16 +29,6 @@ class BufferedObjectWriter : public ObjectWriter {
 };
 
 }  // namespace
-
-void Backend::set_storage_class(const std::string& name, const std::string& storage_class) {
-  throw Error(ExitCode::usage, location() + "/" + name + ": cannot move to storage class " + storage_class +
-                                   ": this backend has neither storage classes nor tier directories");
-}
-
-void Backend::set_tier_directories(const std::map<std::string, std::string>&) {
-  throw Error(ExitCode::usage, location() + ": tier directories are for repositories on a local disk" +
-                                   (remote() ? " (object storage tiers are storage classes)" : ""));
-}
 
 std::unique_ptr<ObjectWriter> Backend::begin_put(const std::string& prefix) {
   return std::make_unique<BufferedObjectWriter>(*this, prefix);

@@ -17,6 +17,7 @@
 #include "storage/s3_location.h"
 #include "storage/s3_retry.h"
 #include "storage/s3_transport.h"
+#include "storage/tiering.h"
 
 namespace strata::storage {
 
@@ -33,7 +34,7 @@ struct S3Options {
   static S3Options from_environment(const std::function<const char*(const char*)>& getenv);
 };
 
-class S3Backend : public Backend {
+class S3Backend : public Backend, public StorageClasses {
  public:
   S3Backend(S3Location location, S3Credentials credentials, S3Options options);
 

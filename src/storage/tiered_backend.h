@@ -18,10 +18,11 @@
 #include <vector>
 
 #include "storage/local_backend.h"
+#include "storage/tiering.h"
 
 namespace strata::storage {
 
-class TieredBackend : public Backend {
+class TieredBackend : public Backend, public StorageClasses, public TierDirectories {
  public:
   static constexpr const char* kTierFile = "tier-directories";
   static constexpr const char* kHot = "hot";
