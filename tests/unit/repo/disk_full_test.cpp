@@ -15,12 +15,6 @@ namespace {
 
 using namespace testing;
 
-std::string joined(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += x + "\n";
-  return s;
-}
-
 class DiskFullTest : public ::testing::TestWithParam<bool> {
  protected:
   // A FaultBackend over `mem`, remote when the test's parameter says so.

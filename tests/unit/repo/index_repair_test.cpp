@@ -21,12 +21,6 @@ namespace {
 
 using namespace testing;
 
-std::string joined(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += x + "\n";
-  return s;
-}
-
 std::map<std::string, Bytes> objects_under(storage::MemoryBackend& mem, const char* dir) {
   std::map<std::string, Bytes> out;
   for (const auto& o : mem.list(dir)) out[o.name] = mem.get(o.name);

@@ -25,12 +25,6 @@ std::map<std::string, Bytes> everything(storage::MemoryBackend& mem) {
   return out;
 }
 
-std::string joined(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += x + "\n";
-  return s;
-}
-
 void expect_check_clean(TestRepo& r) {
   CheckOptions o;
   o.read_data = true;

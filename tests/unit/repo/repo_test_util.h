@@ -8,6 +8,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "crypto/key_slot.h"
@@ -17,6 +18,13 @@
 #include "storage/memory_backend.h"
 
 namespace strata::repo::testing {
+
+// One line per entry: check and prune messages as a test failure shows them.
+inline std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += x + "\n";
+  return s;
+}
 
 inline Bytes random_data(size_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
