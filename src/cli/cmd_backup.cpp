@@ -101,7 +101,7 @@ void register_backup(CLI::App& app, GlobalOptions& g, int& exit_code) {
     auto repo = open_repository(g);
     auto lock = repo::RepoLock::acquire(*repo, false, "backup");
     repo->load_index();
-    auto snaps = load_snapshots_or_warn(*repo);
+    auto snaps = app::load_snapshots_logged(*repo);
     source::BackupOptions opts;
     opts.paths = a->paths;
     opts.excludes = a->excludes;

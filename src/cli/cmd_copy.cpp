@@ -49,7 +49,7 @@ void register_copy(CLI::App& app, GlobalOptions& g, int& exit_code) {
     auto dst_lock = repo::RepoLock::acquire(*dst, false, "copy");
     src->load_index();
     dst->load_index();
-    auto all = load_snapshot_list_or_warn(*src);
+    auto all = app::load_snapshot_list_logged(*src);
     std::vector<repo::Snapshot> chosen;
     if (a->all) {
       for (const auto& s : all.readable)

@@ -63,7 +63,7 @@ void register_diff(CLI::App& app, GlobalOptions& g, int& exit_code) {
     apply_environment(g);
     auto repo = open_repository(g);
     repo->load_index();
-    auto snaps = load_snapshot_list_or_warn(*repo);
+    auto snaps = app::load_snapshot_list_logged(*repo);
     const auto& a = repo::resolve_snapshot(snaps, (*refs)[0], latest_rule(*latest_readable));
     const auto& b = repo::resolve_snapshot(snaps, (*refs)[1], latest_rule(*latest_readable));
     size_t counts[4] = {0, 0, 0, 0};

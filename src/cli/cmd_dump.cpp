@@ -22,7 +22,7 @@ void register_dump(CLI::App& app, GlobalOptions& g, int& exit_code) {
     apply_environment(g);
     auto repo = open_repository(g);
     repo->load_index();
-    auto snaps = load_snapshot_list_or_warn(*repo);
+    auto snaps = app::load_snapshot_list_logged(*repo);
     const auto& snap = repo::resolve_snapshot(snaps, *snap_ref, latest_rule(*latest_readable));
     auto node = repo::find_node(*repo, snap.tree, *path);
     if (!node) throw Error(ExitCode::not_found, "path " + *path + " not found in snapshot " + snap.id.substr(0, 8));

@@ -51,7 +51,7 @@ void register_forget(CLI::App& app, GlobalOptions& g, int& exit_code) {
     auto repo = open_repository(g);
     std::unique_ptr<repo::RepoLock> lock;
     if (!a->dry_run) lock = repo::RepoLock::acquire(*repo, true, "forget");
-    auto snaps = load_snapshots_or_warn(*repo);
+    auto snaps = app::load_snapshots_logged(*repo);
     std::vector<const repo::Snapshot*> remove;
     std::vector<std::string> unreadable_ids;
     if (!a->ids.empty()) {

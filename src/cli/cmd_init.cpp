@@ -1,15 +1,8 @@
 // `strata init`: create a repository with its first key slot.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include "cli/number_option.h"
 #include "cli/commands.h"
-#include "cli/key_file_io.h"
-#include "common/error.h"
+#include "app/init.h"
 #include "config/ranges.h"
-#include "common/time_util.h"
-#include "source/fs_backup.h"
-#include "storage/backend.h"
 
 namespace strata::cli {
 
@@ -51,44 +44,21 @@ void register_init(CLI::App& app, GlobalOptions& g, int& exit_code) {
                   "passphrase file of --copy-master-from (default: --password-file)");
   cmd->callback([&g, &exit_code, args] {
     apply_environment(g);
-    if (g.repo.empty()) throw Error(ExitCode::usage, "no repository given: use --repo or STRATA_REPOSITORY");
-    auto backend = storage::open_backend(g.repo);
-    if (backend->create_root()) say(g, "created bucket for " + backend->location());
-    if (backend->stat("config"))
-      throw Error(ExitCode::repo_exists, "a repository already exists at " + backend->location());
-    repo::InitOptions opts;
-    opts.compression_level = args->compression_level;
-    opts.pack_size = args->pack_size_mib * 1024 * 1024;
-    opts.chunker = {args->chunk_min, args->chunk_avg, args->chunk_max};
-    opts.kdf.memory_kib = args->kdf_memory;
-    opts.kdf.time_cost = args->kdf_time;
-    if (!args->copy_master_from.empty()) {
-      auto other = open_repository(with_repository(g, args->copy_master_from, args->from_key_file,
-                                                   args->from_password_file));
-      opts.master = other->master_key();
-      opts.chunker = other->config().chunker;
-      opts.format_version = other->config().version;
-    }
-    crypto::Secret secret;
-    std::string label = "first key";
-    bool generated = false;
-    if (!args->generate_key_file.empty()) {
-      std::string contents = crypto::generate_key_file();
-      secret.kind = crypto::Secret::Kind::key_file;
-      secret.key_file_bytes = crypto::parse_key_file(contents);
-      write_new_key_file(args->generate_key_file, contents);
-      generated = true;
-    } else {
-      secret = load_secret(g);
-    }
-    try {
-      repo::Repository::init(*backend, secret, opts, make_slot_info(label));
-    } catch (...) {
-      if (generated) unlink(args->generate_key_file.c_str());
-      throw;
-    }
-    say(g, "created repository at " + backend->location());
-    if (generated)
+    app::InitRequest request;
+    request.access = repository_access(g);
+    request.options.compression_level = args->compression_level;
+    request.options.pack_size = args->pack_size_mib * 1024 * 1024;
+    request.options.chunker = {args->chunk_min, args->chunk_avg, args->chunk_max};
+    request.options.kdf.memory_kib = args->kdf_memory;
+    request.options.kdf.time_cost = args->kdf_time;
+    request.generate_key_file = args->generate_key_file;
+    if (!args->copy_master_from.empty())
+      request.share_master_of =
+          app::with_location(request.access, args->copy_master_from, args->from_key_file, args->from_password_file);
+    auto created = app::init_repository(request, job(g).now_ns());
+    if (created.created_bucket) say(g, "created bucket for " + created.location);
+    say(g, "created repository at " + created.location);
+    if (!args->generate_key_file.empty())
       say(g, "key file written to " + args->generate_key_file +
                  " — keep a copy somewhere safe: without it the repository cannot be read");
     exit_code = 0;

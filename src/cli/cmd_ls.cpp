@@ -31,7 +31,7 @@ void register_ls(CLI::App& app, GlobalOptions& g, int& exit_code) {
     apply_environment(g);
     auto repo = open_repository(g);
     repo->load_index();
-    auto snaps = load_snapshot_list_or_warn(*repo);
+    auto snaps = app::load_snapshot_list_logged(*repo);
     const auto& snap = repo::resolve_snapshot(snaps, *snap_ref, latest_rule(*latest_readable));
     std::string prefix = repo::normalize_snapshot_path(*path);
     auto print = [&](const std::string& p, const repo::Node& n) {

@@ -36,7 +36,7 @@ void register_pg_backup(CLI::App& group, GlobalOptions& g, int& exit_code) {
     auto lock = repo::RepoLock::acquire(*repo, false, "pg backup");
     opts.check_lock = [&lock] { lock->check_held(); };
     repo->load_index();
-    auto snaps = load_snapshots_or_warn(*repo);
+    auto snaps = app::load_snapshots_logged(*repo);
     ProgressCounters progress;
     pg::PgBackupResult r;
     {

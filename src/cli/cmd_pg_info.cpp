@@ -31,7 +31,7 @@ void register_pg_info(CLI::App& group, GlobalOptions& g, int& exit_code) {
   cmd->callback([&g, &exit_code, a] {
     auto st = resolve_stanza(g, *a);
     auto [repo, stanza] = open_stanza(g, st.name);
-    auto snaps = load_snapshots_or_warn(*repo);
+    auto snaps = app::load_snapshots_logged(*repo);
     auto backups = pg::list_backups(snaps, st.name);
     pg::WalArchive archive(*repo, stanza);
     auto wal = archive.list();

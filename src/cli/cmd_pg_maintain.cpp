@@ -44,7 +44,7 @@ void register_pg_expire(CLI::App& group, GlobalOptions& g, int& exit_code) {
     policy.pitr_window_ns = e->window_ns ? e->window_ns : st.pitr_window_ns;
     auto [repo, stanza] = open_stanza(g, st.name);
     auto lock = repo::RepoLock::acquire(*repo, !e->dry_run, "pg expire");
-    auto snaps = load_snapshots_or_warn(*repo);
+    auto snaps = app::load_snapshots_logged(*repo);
     auto backups = pg::list_backups(snaps, st.name);
     pg::WalArchive archive(*repo, stanza);
     auto plan = pg::plan_expire(backups, archive.list(), policy, now_ns(), stanza.wal_segment_size);
@@ -109,7 +109,7 @@ void register_pg_verify(CLI::App& group, GlobalOptions& g, int& exit_code) {
     auto [repo, stanza] = open_stanza(g, st.name);
     auto lock = lock_for_reading(g, *repo, "pg verify");
     repo->load_index();
-    auto snaps = load_snapshots_or_warn(*repo);
+    auto snaps = app::load_snapshots_logged(*repo);
     ProgressCounters progress;
     pg::VerifyReport r;
     {

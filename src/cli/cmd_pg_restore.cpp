@@ -100,7 +100,7 @@ void register_pg_restore(CLI::App& group, GlobalOptions& g, int& exit_code) {
     auto repo = open_repository(g);
     auto lock = lock_for_reading(g, *repo, "pg restore");
     repo->load_index();
-    auto snaps = load_snapshots_or_warn(*repo);
+    auto snaps = app::load_snapshots_logged(*repo);
     ProgressCounters progress;
     pg::PgRestoreResult res;
     {

@@ -109,7 +109,7 @@ void register_pg_restore_table(CLI::App& group, GlobalOptions& g, int& exit_code
     auto repo = open_repository(g);
     auto lock = lock_for_reading(g, *repo, "pg restore-table");
     repo->load_index();
-    auto snaps = load_snapshots_or_warn(*repo);
+    auto snaps = app::load_snapshots_logged(*repo);
     auto note = [&g](const std::string& line) {
       if (!g.quiet && !g.json) std::fprintf(stderr, "strata: %s\n", line.c_str());
     };

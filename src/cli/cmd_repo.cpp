@@ -110,7 +110,7 @@ void register_repo(CLI::App& app, GlobalOptions& g, int& exit_code) {
   status->callback([&g, &exit_code] {
     const config::ConfigFile& cfg = load_replica_config(g);
     auto main = open_repository(g);
-    auto snaps = load_snapshots_or_warn(*main);
+    auto snaps = app::load_snapshots_logged(*main);
     auto records = repo::RecordStore(*main).list("pg");
     json out;
     out["repository"] = main->backend().location();
@@ -169,7 +169,7 @@ void register_repo(CLI::App& app, GlobalOptions& g, int& exit_code) {
     auto main = open_repository(g);
     auto main_lock = lock_for_reading(g, *main, "replicate (source)");
     main->load_index();
-    auto snaps = load_snapshots_or_warn(*main);
+    auto snaps = app::load_snapshots_logged(*main);
     int failed = 0;
     ExitCode last = ExitCode::ok;
     for (const auto& rep : cfg.replicas) {

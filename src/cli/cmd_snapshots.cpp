@@ -21,7 +21,7 @@ void register_snapshots(CLI::App& app, GlobalOptions& g, int& exit_code) {
   cmd->callback([&g, &exit_code, dataset, tag, host] {
     apply_environment(g);
     auto repo = open_repository(g);
-    auto all = load_snapshots_or_warn(*repo);
+    auto all = app::load_snapshots_logged(*repo);
     std::vector<const repo::Snapshot*> snaps;
     for (const auto& s : all)
       if ((dataset->empty() || s.dataset == *dataset) && (tag->empty() || s.has_tag(*tag)) &&

@@ -65,106 +65,24 @@ GlobalOptions with_repository(const GlobalOptions& g, const std::string& repo, c
   return o;
 }
 
-// The whole file. A directory, or any file that cannot be opened or read, is
-// Error(io) "cannot read <what> <path>: <reason>" (an ifstream opens a directory
-// and reads nothing, which would pass for an empty passphrase).
-static std::string read_text_file(const std::string& path, const char* what) {
-  const std::string where = std::string("cannot read ") + what + " " + path;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw io_error(where, errno);
-  struct stat st {};
-  int err = ::fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-  if (err) {
-    ::close(fd);
-    throw io_error(where, err);
-  }
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      err = errno;
-      ::close(fd);
-      if (n < 0) throw io_error(where, err);
-      return text;
-    }
-    text.append(buf, static_cast<size_t>(n));
-  }
+app::RepositoryAccess repository_access(const GlobalOptions& g) {
+  const char* password = std::getenv("STRATA_PASSWORD");
+  return {g.repo, g.key_file, g.password_file, password ? password : "", g.cache_dir, g.no_cache, g.no_lock};
 }
 
-std::string read_passphrase_file(const std::string& path) {
-  std::string text = read_text_file(path, "password file");
-  std::string line = text.substr(0, text.find('\n'));
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
-}
-
-Bytes read_key_file(const std::string& path) {
-  try {
-    return crypto::parse_key_file(read_text_file(path, "key file"));
-  } catch (const Error& e) {
-    if (e.code() != ExitCode::usage) throw;
-    throw e.with_prefix(path);
-  }
-}
-
-crypto::SlotInfo make_slot_info(const std::string& label) {
-  crypto::SlotInfo info;
-  info.label = label;
-  info.host = local_hostname();
-  info.user = local_username();
-  info.created = format_rfc3339(now_ns());
-  return info;
-}
-
-crypto::Secret load_secret(const GlobalOptions& g) {
-  crypto::Secret s;
-  if (!g.key_file.empty()) {
-    s.kind = crypto::Secret::Kind::key_file;
-    s.key_file_bytes = read_key_file(g.key_file);
-    return s;
-  }
-  s.kind = crypto::Secret::Kind::passphrase;
-  if (!g.password_file.empty()) {
-    s.passphrase = read_passphrase_file(g.password_file);
-  } else if (const char* p = std::getenv("STRATA_PASSWORD")) {
-    s.passphrase = p;
-  } else {
-    throw Error(ExitCode::usage,
-                "no key given: use --key-file, --password-file, or STRATA_KEY_FILE / "
-                "STRATA_PASSWORD_FILE / STRATA_PASSWORD");
-  }
-  if (s.passphrase.empty()) throw Error(ExitCode::usage, "the passphrase is empty");
-  return s;
+app::Job& job(const GlobalOptions& g) {
+  static app::Job the_job;
+  the_job.threads = g.threads;
+  return the_job;
 }
 
 std::unique_ptr<repo::Repository> open_repository(const GlobalOptions& g) {
-  if (g.repo.empty())
-    throw Error(ExitCode::usage, "no repository given: use --repo or STRATA_REPOSITORY");
-  auto backend = storage::open_backend(g.repo);
-  if (!backend->stat("config"))
-    throw Error(ExitCode::repo_missing, "no repository at " + backend->location() +
-                                            " (no config object); create one with 'strata init'");
-  auto repo = repo::Repository::open(std::move(backend), load_secret(g));
-  if (repo->backend().remote() && !g.no_cache && !g.cache_dir.empty())
-    repo->attach_cache(std::make_unique<storage::LocalBackend>(g.cache_dir + "/" + repo->config().id,
-                                                               storage::LocalBackend::Durability::unsynced));
-  return repo;
+  return app::open_repository(repository_access(g));
 }
 
 std::unique_ptr<repo::RepoLock> lock_for_reading(const GlobalOptions& g, repo::Repository& repo,
                                                  const std::string& operation, int wait_seconds) {
-  if (g.no_lock) return nullptr;
-  auto access = repo::RepoLock::acquire_for_reading(repo, operation, wait_seconds);
-  static std::set<std::string> warned;  // one warning per repository
-  const std::string where = repo.backend().location();
-  if (!access.lock && warned.insert(where).second)
-    std::fprintf(stderr,
-                 "strata: warning: repository %s is read-only (%s): reading without a lock (a concurrent "
-                 "prune could remove data this command needs)\n",
-                 where.c_str(), errno_text(access.refusal).c_str());
-  return std::move(access.lock);
+  return app::lock_for_reading(repository_access(g), repo, operation, wait_seconds);
 }
 
 namespace {
@@ -199,21 +117,9 @@ ProgressMode progress_mode(const GlobalOptions& g, bool json_events) {
   return ProgressMode::terminal;
 }
 
-repo::SnapshotList load_snapshot_list_or_warn(repo::Repository& repo) {
-  auto list = repo::load_snapshot_list(repo);
-  for (const auto& bad : list.unreadable)
-    std::fprintf(stderr, "strata: warning: skipping unreadable snapshot: %s ('strata check' for details)\n",
-                 bad.problem.c_str());
-  return list;
-}
-
 void add_latest_readable_flag(CLI::App& cmd, bool& latest_readable) {
   cmd.add_flag("--latest-readable", latest_readable,
                "'latest' means the newest snapshot that can be read, even if a newer one is unreadable");
-}
-
-std::vector<repo::Snapshot> load_snapshots_or_warn(repo::Repository& repo) {
-  return load_snapshot_list_or_warn(repo).readable;
 }
 
 void say(const GlobalOptions& g, const std::string& line) {

@@ -6,9 +6,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/job.h"
+#include "app/repository_access.h"
 #include "common/progress.h"
 #include "config/config_file.h"
-#include "crypto/key_slot.h"
 #include "repo/lock.h"
 #include "repo/repository.h"
 #include "repo/snapshot.h"
@@ -48,26 +49,15 @@ void apply_environment(GlobalOptions& g);
 // given (for commands that cannot work without one, e.g. replicas).
 const config::ConfigFile& required_config(const GlobalOptions& g, const std::string& what_for);
 
-// First line of a password file (without its line ending); Error(io) if unreadable.
-std::string read_passphrase_file(const std::string& path);
-// The 32 secret bytes of a key file; errors name the file.
-Bytes read_key_file(const std::string& path);
+// The repository `g` names and how to open it, for the use cases of app/.
+app::RepositoryAccess repository_access(const GlobalOptions& g);
 
-// Label, host, user and time recorded in a new key slot.
-crypto::SlotInfo make_slot_info(const std::string& label);
+// The one job this process runs (its cancellation token, progress counters and
+// thread count), handed to the use cases of app/.
+app::Job& job(const GlobalOptions& g);
 
-// The secret to use: key file if given, else passphrase (file or STRATA_PASSWORD).
-// Throws Error(usage) when none is given.
-crypto::Secret load_secret(const GlobalOptions& g);
-
-// Opens the repository (without loading the index). A remote repository gets the
-// local metadata cache (<cache root>/<repository id>) unless g.no_cache.
+// app::open_repository / app::lock_for_reading for the repository of `g`.
 std::unique_ptr<repo::Repository> open_repository(const GlobalOptions& g);
-
-// The lock of a command that only reads `repo` (restore, check, ...): a shared lock;
-// none with --no-lock; none when the repository cannot be written (read-only
-// mount, no write permission, a bucket that refuses writes), after one warning on
-// stderr per repository and process. Throws Error(lock_held) as RepoLock::acquire.
 std::unique_ptr<repo::RepoLock> lock_for_reading(const GlobalOptions& g, repo::Repository& repo,
                                                  const std::string& operation, int wait_seconds = 0);
 
@@ -79,14 +69,6 @@ void refuse_no_lock_for_writers(const CLI::App& app, const GlobalOptions& g);
 
 // Terminal progress line only on a TTY and without --quiet/--json.
 ProgressMode progress_mode(const GlobalOptions& g, bool json_events = false);
-
-// Loads every readable snapshot; an unreadable one is skipped with a warning on
-// stderr naming it (so one damaged object does not block restores of the others).
-std::vector<repo::Snapshot> load_snapshots_or_warn(repo::Repository& repo);
-
-// Every snapshot name, readable or not, for commands that resolve a snapshot
-// reference with repo::resolve_snapshot (unreadable ones are warned about too).
-repo::SnapshotList load_snapshot_list_or_warn(repo::Repository& repo);
 
 // The --latest-readable flag of commands that take a snapshot reference, and the
 // rule it selects for repo::resolve_snapshot.

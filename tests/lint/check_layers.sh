@@ -3,7 +3,8 @@
 # arrows point down only — cli -> source -> repo -> {crypto, storage} -> common,
 # cli -> policy -> common (policy decides from facts its caller gives it), and
 # cli -> config -> {source, policy} (what users type, parsed and range-checked
-# once, into the settings types of the layers below).
+# once, into the settings types of the layers below), and cli -> app -> every
+# library layer (use cases: what the CLI and the daemon call).
 set -euo pipefail
 SRC="$(cd "$(dirname "$0")/../../src" && pwd)"
 declare -A allowed=(
@@ -14,7 +15,8 @@ declare -A allowed=(
   [source]="source repo crypto storage common"
   [policy]="policy common"
   [config]="config source repo crypto storage policy common"
-  [cli]="cli source repo crypto storage common policy config"
+  [app]="app config source repo crypto storage policy common"
+  [cli]="cli app source repo crypto storage common policy config"
 )
 bad=0
 for layer in "${!allowed[@]}"; do

@@ -1,5 +1,5 @@
 // Safe creation of key files (see key_file_io.h).
-#include "cli/key_file_io.h"
+#include "app/key_file_io.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 
 #include "common/error.h"
 
-namespace strata::cli {
+namespace strata::app {
 
 void write_new_key_file(const std::string& path, const std::string& contents) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -28,4 +28,4 @@ void write_new_key_file(const std::string& path, const std::string& contents) {
   close(fd);
 }
 
-}  // namespace strata::cli
+}  // namespace strata::app

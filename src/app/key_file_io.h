@@ -2,10 +2,10 @@
 #pragma once
 #include <string>
 
-namespace strata::cli {
+namespace strata::app {
 
 // Writes `contents` to a new file at `path`; refuses to overwrite (Error usage) and
 // removes a partly written file on failure (Error io).
 void write_new_key_file(const std::string& path, const std::string& contents);
 
-}  // namespace strata::cli
+}  // namespace strata::app
