@@ -3,11 +3,8 @@
 
 #include "cli/number_option.h"
 #include "cli/commands.h"
-#include "cli/scratch_dir.h"
-#include "common/error.h"
+#include "app/check.h"
 #include "config/ranges.h"
-#include "repo/checker.h"
-#include "storage/local_backend.h"
 
 namespace strata::cli {
 
@@ -21,32 +18,17 @@ void register_check(CLI::App& app, GlobalOptions& g, int& exit_code) {
                      "read and verify this percentage of packs (e.g. 10%)");
   cmd->callback([&g, &exit_code, read_data, subset] {
     apply_environment(g);
-    repo::CheckOptions opts;
-    opts.threads = g.threads;
+    app::CheckRequest request{repository_access(g), {}};
+    auto& opts = request.options;
     opts.read_data = *read_data;
     if (*subset > 0) {
       opts.read_data_percent = *subset;
       opts.read_data = true;
     }
-    // check reads what the repository holds, never a cached copy of it.
-    GlobalOptions uncached = g;
-    uncached.no_cache = true;
-    auto repo = open_repository(uncached);
-    // On object storage every tree would be its own GET (thousands of round
-    // trips): tree packs are fetched whole instead, from the repository, into a
-    // scratch cache that starts empty and is deleted afterwards.
-    ScratchDir scratch;
-    if (repo->backend().remote()) {
-      scratch.create(g.cache_dir, "check-");
-      repo->attach_cache(
-          std::make_unique<storage::LocalBackend>(scratch.path(), storage::LocalBackend::Durability::unsynced));
-    }
-    auto lock = lock_for_reading(g, *repo, "check");
-    ProgressCounters progress;
     repo::CheckReport r;
     {
-      ProgressReporter reporter(progress_mode(g), "check", progress);
-      r = repo::check_repository(*repo, opts, progress);
+      ProgressReporter reporter(progress_mode(g), "check", job(g).progress);
+      r = app::check(request, job(g));
     }
     for (const auto& w : r.warnings) std::fprintf(stderr, "strata: warning: %s\n", w.c_str());
     for (const auto& e : r.errors) std::printf("error: %s\n", e.c_str());

@@ -4,9 +4,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "common/error.h"
-#include "repo/copier.h"
-#include "repo/lock.h"
+#include "app/copy.h"
 
 namespace strata::cli {
 namespace {
@@ -36,32 +34,16 @@ void register_copy(CLI::App& app, GlobalOptions& g, int& exit_code) {
   cmd->add_option("--host", a->host, "only snapshots of this host");
   cmd->callback([&g, &exit_code, a] {
     apply_environment(g);
-    if (a->all == !a->snapshots.empty())
-      throw Error(ExitCode::usage, "name the snapshots to copy or give --all (not both)");
-    GlobalOptions from = with_repository(g, a->from, a->from_key_file, a->from_password_file);
-    GlobalOptions to = with_repository(g, a->to.empty() ? g.repo : a->to, a->to_key_file, a->to_password_file);
-    if (to.repo.empty()) throw Error(ExitCode::usage, "no destination: use --to or --repo / STRATA_REPOSITORY");
-    auto src = open_repository(from);
-    auto dst = open_repository(to);
-    if (src->config().id == dst->config().id)
-      throw Error(ExitCode::usage, "--from and --to are the same repository (id " + src->config().id.substr(0, 8) + ")");
-    auto src_lock = lock_for_reading(from, *src, "copy (source)");
-    auto dst_lock = repo::RepoLock::acquire(*dst, false, "copy");
-    src->load_index();
-    dst->load_index();
-    auto all = app::load_snapshot_list_logged(*src);
-    std::vector<repo::Snapshot> chosen;
-    if (a->all) {
-      for (const auto& s : all.readable)
-        if ((a->dataset.empty() || s.dataset == a->dataset) && (a->host.empty() || s.host == a->host))
-          chosen.push_back(s);
-    } else {
-      for (const auto& ref : a->snapshots) chosen.push_back(repo::resolve_snapshot(all, ref));
-    }
-    repo::CopyOptions opts;
-    opts.threads = g.threads ? g.threads : 4;
-    opts.log = [&g](const std::string& line) { say(g, line); };
-    auto r = repo::copy_snapshots(*src, *dst, chosen, opts);
+    app::CopyRequest request;
+    const auto access = repository_access(g);
+    request.from = app::with_location(access, a->from, a->from_key_file, a->from_password_file);
+    request.to = app::with_location(access, a->to.empty() ? g.repo : a->to, a->to_key_file, a->to_password_file);
+    request.snapshots = a->snapshots;
+    request.all = a->all;
+    request.dataset = a->dataset;
+    request.host = a->host;
+    request.log = [&g](const std::string& line) { say(g, line); };
+    auto r = app::copy(request, job(g));
     if (g.json) {
       std::printf("{\"raw\":%s,\"snapshots_copied\":%llu,\"snapshots_present\":%llu,\"packs_copied\":%llu,"
                   "\"blobs_copied\":%llu,\"bytes_copied\":%llu}\n",

@@ -12,17 +12,8 @@
 #include "cli/number_option.h"
 #include "cli/commands.h"
 #include "cli/pg_context.h"
-#include "cli/wal_quorum.h"
-#include "common/error.h"
+#include "app/pg_wal.h"
 #include "config/ranges.h"
-#include "repo/record_store.h"
-
-#include "source/postgres/archive_check.h"
-#include "source/postgres/async_archive.h"
-#include "source/postgres/local_file.h"
-#include "source/postgres/pg_connection.h"
-#include "source/postgres/stanza.h"
-#include "source/postgres/wal_archive.h"
 
 namespace strata::cli {
 
@@ -30,20 +21,17 @@ namespace pg = source::postgres;
 
 namespace {
 
+app::WalDestination wal_destination(const GlobalOptions& g, const pg::StanzaSettings& st) {
+  return {repository_access(g), st, g.file->replicas};
+}
+
 void register_stanza_create(CLI::App& group, GlobalOptions& g, int& exit_code) {
   auto a = std::make_shared<PgArgs>();
   auto* cmd = group.add_subcommand("stanza-create", "record a cluster as a stanza of the repository");
   add_pg_options(*cmd, *a);
   cmd->callback([&g, &exit_code, a] {
     auto st = resolve_stanza(g, *a);
-    pg::PgConnection conn(st.primary);
-    pg::StanzaRecord cluster = pg::describe_cluster(conn, st.name);
-    bool created = false;
-    for (const auto& target : wal_targets(g, *a, st)) {  // the main repository and every archive_to replica
-      auto repo = open_repository(target.options);
-      repo::RecordStore records(*repo);
-      created = pg::create_stanza(records, cluster) || created;
-    }
+    auto [cluster, created] = app::create_stanza(wal_destination(g, st));
     if (g.json) {
       nlohmann::json j = {{"stanza", st.name}, {"created", created}, {"system_id", std::to_string(cluster.system_id)},
                           {"server_version_num", cluster.server_version_num}};
@@ -91,22 +79,15 @@ void register_wal_push(CLI::App& group, GlobalOptions& g, int& exit_code) {
         exit_code = 0;
         return;
       }
-      auto targets = wal_targets(g, *a, st);
-      if (targets.size() == 1) {
-        auto [repo, stanza] = open_stanza(g, st.name);
-        pg::WalArchive archive(*repo, stanza, st.wal_compression_level);
-        bool stored = archive.push(*path);
-        if (!g.quiet && g.json)
-          std::printf("%s\n", nlohmann::json({{"file", *path}, {"stored", stored}}).dump().c_str());
-        exit_code = 0;
-        return;
-      }
-      // Several repositories (archive_to): durable and exit 0 only when the quorum holds it.
-      WalQuorum quorum(st, std::move(targets));
-      const size_t held = quorum.push(*path);
+      auto pushed = app::push_wal(wal_destination(g, st), *path);
       if (!g.quiet && g.json)
-        std::printf("%s\n",
-                    nlohmann::json({{"file", *path}, {"repositories", held}, {"quorum", quorum.quorum()}}).dump().c_str());
+        std::printf("%s\n", (st.archive_to.empty()
+                                 ? nlohmann::json({{"file", *path}, {"stored", pushed.stored}})
+                                 : nlohmann::json({{"file", *path},
+                                                   {"repositories", pushed.repositories},
+                                                   {"quorum", pushed.quorum}}))
+                                .dump()
+                                .c_str());
       exit_code = 0;
     } catch (const Error& e) {
       throw with_archive_user_hint(e);
@@ -129,25 +110,7 @@ void register_wal_push_worker(CLI::App& group, GlobalOptions& g, int& exit_code)
   cmd->callback([&g, &exit_code, a, pg_wal, parallel, for_name] {
     a->async = true;
     auto st = resolve_stanza(g, *a);
-    const pg::SpoolDirs spool{st.spool};
-    auto targets = wal_targets(g, *a, st);
-    if (targets.size() > 1) {
-      // archive_to: a segment is acknowledged (.ok) only once the quorum holds it.
-      WalQuorum quorum(st, std::move(targets));
-      pg::run_async_pusher([&](const std::string& path) { quorum.push(path); }, spool, *pg_wal, *parallel);
-      exit_code = 0;
-      return;
-    }
-    OpenedStanza opened;
-    try {
-      opened = open_stanza(g, st.name);
-    } catch (const Error& e) {
-      // Tell the waiting wal-push why, instead of letting it time out.
-      pg::report_async_push_failure(spool, *for_name, e);
-      throw;
-    }
-    pg::WalArchive archive(*opened.repo, opened.stanza, st.wal_compression_level);
-    pg::run_async_pusher([&](const std::string& path) { archive.push(path); }, spool, *pg_wal, *parallel);
+    app::run_wal_pusher(wal_destination(g, st), *pg_wal, *parallel, *for_name);
     exit_code = 0;
   });
 }
@@ -179,13 +142,7 @@ void register_wal_get(CLI::App& group, GlobalOptions& g, int& exit_code) {
           return;
         }
       }
-      auto [repo, stanza] = open_stanza(g, st.name);
-      pg::WalArchive archive(*repo, stanza);
-      auto data = archive.get(*name);
-      if (!data)
-        throw Error(ExitCode::not_found, "WAL file " + *name + " is not in the archive of stanza " + st.name);
-      // PostgreSQL reads it once right away; a crash makes it ask again.
-      pg::replace_file(*dest, *data, pg::Durability::rename_only);
+      app::fetch_wal(repository_access(g), st.name, *name, *dest);
       if (spool) keep_fetching();
       exit_code = 0;
     } catch (const Error& e) {
@@ -206,8 +163,7 @@ void register_wal_get_worker(CLI::App& group, GlobalOptions& g, int& exit_code) 
   cmd->callback([&g, &exit_code, a, ahead] {
     a->async = true;
     auto st = resolve_stanza(g, *a);
-    auto [repo, stanza] = open_stanza(g, st.name);
-    pg::run_async_fetcher(*repo, stanza, pg::SpoolDirs{st.spool}, *ahead);
+    app::run_wal_fetcher(repository_access(g), st, *ahead);
     exit_code = 0;
   });
 }
@@ -219,8 +175,7 @@ void register_pg_check(CLI::App& group, GlobalOptions& g, int& exit_code) {
   add_pg_options(*cmd, *a);
   cmd->callback([&g, &exit_code, a] {
     auto st = resolve_stanza(g, *a);
-    auto repo = open_repository(g);
-    auto r = pg::check_archive(*repo, st);
+    auto r = app::check_wal_archiving(repository_access(g), st);
     if (g.json)
       std::printf("%s\n", nlohmann::json({{"stanza", st.name}, {"segment", r.segment}, {"seconds", r.seconds}}).dump().c_str());
     else

@@ -5,8 +5,7 @@
 #include "cli/number_option.h"
 #include "config/ranges.h"
 #include "cli/commands.h"
-#include "repo/lock.h"
-#include "repo/pruner.h"
+#include "app/forget.h"
 
 namespace strata::cli {
 
@@ -32,26 +31,22 @@ void print_prune_report(const GlobalOptions& g, const repo::PruneReport& r, bool
 }
 
 void register_prune(CLI::App& app, GlobalOptions& g, int& exit_code) {
-  auto opts = std::make_shared<repo::PruneOptions>();
-  auto wait = std::make_shared<int>(0);
+  auto request = std::make_shared<app::PruneRequest>();
+  auto* opts = &request->options;
   auto* cmd = app.add_subcommand("prune", "remove unreferenced data");
   cmd->add_flag("--dry-run,-n", opts->dry_run, "only report what would be removed");
   add_percent_option(*cmd, "--max-unused", opts->max_unused_percent, config::kMaxUnused,
                      "repack packs with more unused space than this percentage (default 5%)");
-  add_whole_option(*cmd, "--retry-lock", *wait, config::kLockWaitSeconds, "wait up to this many seconds for the lock");
-  cmd->callback([&g, &exit_code, opts, wait] {
+  add_whole_option(*cmd, "--retry-lock", request->lock_wait_seconds, config::kLockWaitSeconds, "wait up to this many seconds for the lock");
+  cmd->callback([&g, &exit_code, request] {
     apply_environment(g);
-    auto repo = open_repository(g);
-    // A dry run only reads: it also runs on a repository that cannot be written.
-    auto lock = opts->dry_run ? lock_for_reading(g, *repo, "prune", *wait)
-                              : repo::RepoLock::acquire(*repo, true, "prune", *wait);
-    ProgressCounters progress;
+    request->access = repository_access(g);
     repo::PruneReport r;
     {
-      ProgressReporter reporter(progress_mode(g), "prune", progress);
-      r = repo::prune_repository(*repo, *opts, progress);
+      ProgressReporter reporter(progress_mode(g), "prune", job(g).progress);
+      r = app::prune(*request, job(g));
     }
-    print_prune_report(g, r, opts->dry_run);
+    print_prune_report(g, r, request->options.dry_run);
     exit_code = 0;
   });
 }

@@ -11,7 +11,6 @@
 
 #include "common/error.h"
 #include "config/ranges.h"
-#include "repo/record_store.h"
 
 namespace strata::cli {
 
@@ -49,60 +48,15 @@ void add_pg_options(CLI::App& cmd, PgArgs& a) {
 source::postgres::StanzaSettings resolve_stanza(GlobalOptions& g, PgArgs& a) {
   apply_environment(g);
   if (a.stanza.empty()) a.stanza = env("STRATA_STANZA");
-  if (a.stanza.empty()) throw Error(ExitCode::usage, "no stanza given: use --stanza NAME or STRATA_STANZA");
-  source::postgres::check_stanza_name(a.stanza);
-  source::postgres::StanzaSettings st;
-  st.name = a.stanza;
-  if (!g.file->path.empty()) {
-    const config::ConfigFile& cfg = *g.file;
-    a.config_used = cfg.path;
-    a.replicas = cfg.replicas;
-    auto it = cfg.stanzas.find(a.stanza);
-    if (it != cfg.stanzas.end()) st = it->second;
-    else if (a.pgdata.empty())
-      throw Error(ExitCode::usage, cfg.path + " has no postgres.stanzas." + a.stanza + " section");
-  }
-  if (!a.pgdata.empty()) st.pgdata = absolute(a.pgdata);
-  if (!a.pghost.empty()) st.primary.host = a.pghost;
-  if (a.pgport) st.primary.port = a.pgport;
-  if (!a.pguser.empty()) st.primary.user = a.pguser;
-  if (!a.standby_host.empty() || a.standby_port) {
-    if (!st.standby) {
-      st.standby = source::postgres::ConnectionSettings{};
-      st.standby->user = st.primary.user;
-    }
-    if (!a.standby_host.empty()) st.standby->host = a.standby_host;
-    if (a.standby_port) st.standby->port = a.standby_port;
-  }
-  if (!a.standby_pgdata.empty()) st.standby_pgdata = absolute(a.standby_pgdata);
-  if (a.archive_timeout > 0) st.archive_timeout_seconds = a.archive_timeout;
-  if (a.async) st.async = true;
-  if (!a.spool.empty()) st.spool = absolute(a.spool);
-  if (st.async && st.spool.empty())
-    throw Error(ExitCode::usage, "asynchronous archiving needs a spool directory: --spool DIR (or spool: in strata.yaml)");
-  // libpq's own PGHOST/PGPORT/PGUSER apply when nothing else is set.
-  return st;
+  return config::resolve_stanza(a, *g.file);
 }
 
-OpenedStanza open_stanza(const GlobalOptions& g, const std::string& stanza) {
-  OpenedStanza out;
-  out.repo = open_repository(g);
-  repo::RecordStore records(*out.repo);
-  out.stanza = source::postgres::load_stanza(records, stanza, out.repo->backend().location());
-  return out;
+app::OpenedStanza open_stanza(const GlobalOptions& g, const std::string& stanza) {
+  return app::open_stanza(repository_access(g), stanza);
 }
 
-std::vector<WalTarget> wal_targets(const GlobalOptions& g, const PgArgs& a,
-                                   const source::postgres::StanzaSettings& st) {
-  std::vector<WalTarget> out{{"main", g}};
-  for (const auto& name : st.archive_to) {
-    const config::ReplicaSettings* rep = nullptr;
-    for (const auto& r : a.replicas)
-      if (r.name == name) rep = &r;
-    if (!rep) throw Error(ExitCode::usage, "stanza " + st.name + ": archive_to names unknown replica '" + name + "'");
-    out.push_back({name, with_repository(g, rep->repository, rep->key_file, rep->password_file)});
-  }
-  return out;
+std::vector<app::WalTarget> wal_targets(const GlobalOptions& g, const source::postgres::StanzaSettings& st) {
+  return app::wal_targets(repository_access(g), st, g.file->replicas);
 }
 
 std::string wal_get_command(const GlobalOptions& g, const PgArgs& a, const std::string& stanza) {
@@ -110,7 +64,7 @@ std::string wal_get_command(const GlobalOptions& g, const PgArgs& a, const std::
   ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
   std::string self = n > 0 ? std::string(exe, static_cast<size_t>(n)) : "strata";
   std::string cmd = shell_quote(self) + " pg wal-get --stanza " + stanza;
-  if (!a.config_used.empty()) cmd += " --config " + shell_quote(a.config_used);
+  if (!g.file->path.empty()) cmd += " --config " + shell_quote(g.file->path);
   cmd += " --repo " + shell_quote(g.repo.find(':') == std::string::npos ? absolute(g.repo) : g.repo);
   if (!g.key_file.empty()) cmd += " --key-file " + shell_quote(absolute(g.key_file));
   else if (!g.password_file.empty()) cmd += " --password-file " + shell_quote(absolute(g.password_file));
@@ -130,7 +84,7 @@ void spawn_worker(const GlobalOptions& g, const PgArgs& a, const std::string& wo
   if (n <= 0) throw io_error("finding the strata executable", errno);
   std::vector<std::string> args = {std::string(exe, static_cast<size_t>(n)), "pg", worker, "--stanza", a.stanza,
                                    "--quiet"};
-  if (!a.config_used.empty()) args.insert(args.end(), {"--config", a.config_used});
+  if (!g.file->path.empty()) args.insert(args.end(), {"--config", g.file->path});
   if (!g.repo.empty()) args.insert(args.end(), {"--repo", g.repo});
   if (!g.key_file.empty()) args.insert(args.end(), {"--key-file", absolute(g.key_file)});
   else if (!g.password_file.empty()) args.insert(args.end(), {"--password-file", absolute(g.password_file)});

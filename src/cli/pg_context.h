@@ -9,45 +9,25 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/context.h"
+#include "app/pg_stanza.h"
+#include "config/stanza_flags.h"
 #include "source/postgres/stanza.h"
 
 namespace strata::cli {
 
-struct PgArgs {
-  std::string stanza, pgdata, pghost, pguser;
-  int pgport = 0;
-  std::string standby_host, standby_pgdata;
-  int standby_port = 0;
-  int archive_timeout = 0;
-  bool async = false;
-  std::string spool;
-  std::string config_used;  // absolute path of the config file read, if any
-  std::vector<config::ReplicaSettings> replicas;  // replicas: of the config file
-};
+// The stanza flags of a pg command (resolved by config::resolve_stanza).
+using PgArgs = config::StanzaFlags;
 
 // Adds the stanza options to a `pg` subcommand.
 void add_pg_options(CLI::App& cmd, PgArgs& a);
 
-// Resolves the stanza settings and fills the repository/secret of `g` from the
-// config file where flags and environment left them empty.
+// Reads the environment (STRATA_STANZA and what apply_environment reads), then
+// resolves the stanza settings from strata.yaml and the flags.
 source::postgres::StanzaSettings resolve_stanza(GlobalOptions& g, PgArgs& a);
 
-// The repository and the stanza's record in it (Error(not_found) telling how to
-// create the stanza when it is missing).
-struct OpenedStanza {
-  std::unique_ptr<repo::Repository> repo;
-  source::postgres::StanzaRecord stanza;
-};
-OpenedStanza open_stanza(const GlobalOptions& g, const std::string& stanza);
-
-// The repositories a WAL segment is pushed to: the main one (`g`) first, then
-// the stanza's archive_to replicas, with their names; and how many must hold it.
-struct WalTarget {
-  std::string name;
-  GlobalOptions options;
-};
-std::vector<WalTarget> wal_targets(const GlobalOptions& g, const PgArgs& a,
-                                   const source::postgres::StanzaSettings& st);
+// app::open_stanza and app::wal_targets for the repository of `g`.
+app::OpenedStanza open_stanza(const GlobalOptions& g, const std::string& stanza);
+std::vector<app::WalTarget> wal_targets(const GlobalOptions& g, const source::postgres::StanzaSettings& st);
 
 // "'/usr/bin/strata' pg wal-get --stanza main --repo '/srv/r' --password-file '/etc/p' %f \"%p\"":
 // the restore_command of a cluster restored from this repository. Error(usage)

@@ -8,18 +8,18 @@
 #include <string>
 #include <vector>
 
-#include "cli/pg_context.h"
+#include "app/pg_stanza.h"
 #include "source/postgres/stanza.h"
 #include "source/postgres/wal_archive.h"
 
-namespace strata::cli {
+namespace strata::app {
 
 class WalQuorum {
  public:
   WalQuorum(const source::postgres::StanzaSettings& st, std::vector<WalTarget> targets);
 
   // Stores the WAL file at `path` in every repository in parallel. Returns the
-  // number holding it when that is at least the quorum (a warning on stderr
+  // number holding it when that is at least the quorum (a logged warning
   // names the ones that missed it: `strata replicate` fills them later).
   // Error(conflict) when any repository holds different content under the name
   // (never outvoted); otherwise, below the quorum, the error code of a failure
@@ -46,4 +46,4 @@ class WalQuorum {
   std::vector<std::unique_ptr<Target>> targets_;
 };
 
-}  // namespace strata::cli
+}  // namespace strata::app

@@ -1,13 +1,13 @@
 // WalQuorum (see wal_quorum.h).
-#include "cli/wal_quorum.h"
+#include "app/wal_quorum.h"
 
-#include <cstdio>
 #include <optional>
 #include <thread>
 
 #include "common/error.h"
+#include "common/log.h"
 
-namespace strata::cli {
+namespace strata::app {
 
 namespace pg = source::postgres;
 
@@ -28,7 +28,7 @@ void WalQuorum::push_to(Target& t, const std::string& path) {
   {
     std::lock_guard lock(t.open_mu);
     if (!t.repo) {
-      auto opened = open_stanza(t.where.options, stanza_name_);
+      auto opened = open_stanza(t.where.access, stanza_name_);
       t.stanza = std::move(opened.stanza);
       t.repo = std::move(opened.repo);
     }
@@ -73,11 +73,10 @@ size_t WalQuorum::push(const std::string& path) {
                           std::to_string(targets_.size()) + " repositories, quorum is " + std::to_string(quorum_) + why);
   }
   if (!why.empty())
-    std::fprintf(stderr,
-                 "strata: warning: WAL file %s archived in %zu of %zu repositories (quorum %zu)%s; "
-                 "'strata replicate' copies it to the others\n",
-                 file.c_str(), held, targets_.size(), quorum_, why.c_str());
+    log_warning("WAL file " + file + " archived in " + std::to_string(held) + " of " +
+                std::to_string(targets_.size()) + " repositories (quorum " + std::to_string(quorum_) + ")" + why +
+                "; 'strata replicate' copies it to the others");
   return held;
 }
 
-}  // namespace strata::cli
+}  // namespace strata::app

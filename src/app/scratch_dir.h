@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 
-namespace strata::cli {
+namespace strata::app {
 
 class ScratchDir {
  public:
@@ -21,4 +21,4 @@ class ScratchDir {
   std::string path_;
 };
 
-}  // namespace strata::cli
+}  // namespace strata::app

@@ -1,5 +1,5 @@
 // ScratchDir (see scratch_dir.h).
-#include "cli/scratch_dir.h"
+#include "app/scratch_dir.h"
 
 #include <stdlib.h>
 
@@ -9,7 +9,7 @@
 
 #include "common/error.h"
 
-namespace strata::cli {
+namespace strata::app {
 
 void ScratchDir::create(const std::string& parent, const std::string& prefix) {
   std::string base = parent;
@@ -31,4 +31,4 @@ ScratchDir::~ScratchDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-}  // namespace strata::cli
+}  // namespace strata::app
