@@ -5,11 +5,8 @@
 
 #include "cli/commands.h"
 #include "cli/pg_context.h"
-#include "common/error.h"
-#include "common/host_identity.h"
+#include "app/pg_backup.h"
 #include "common/time_util.h"
-#include "repo/lock.h"
-#include "source/postgres/pg_backup.h"
 
 namespace strata::cli {
 
@@ -25,24 +22,14 @@ void register_pg_backup(CLI::App& group, GlobalOptions& g, int& exit_code) {
   auto from_standby = std::make_shared<bool>(false);
   cmd->add_flag("--from-standby", *from_standby, "copy the data files from the streaming standby, not the primary");
   cmd->callback([&g, &exit_code, a, type, from_standby] {
-    auto st = resolve_stanza(g, *a);
-    pg::PgBackupOptions opts;
-    opts.settings = st;
-    opts.type = pg::parse_backup_type(*type);
-    opts.from_standby = *from_standby;
-    opts.threads = g.threads;
-    opts.host = local_hostname();
-    auto repo = open_repository(g);
-    auto lock = repo::RepoLock::acquire(*repo, false, "pg backup");
-    opts.check_lock = [&lock] { lock->check_held(); };
-    repo->load_index();
-    auto snaps = app::load_snapshots_logged(*repo);
-    ProgressCounters progress;
-    pg::PgBackupResult r;
+    app::PgBackupRequest request{repository_access(g), resolve_stanza(g, *a), pg::parse_backup_type(*type),
+                                 *from_standby};
+    app::PgBackupOutcome out;
     {
-      ProgressReporter reporter(progress_mode(g), "pg backup", progress);
-      r = pg::run_pg_backup(*repo, snaps, opts, progress);
+      ProgressReporter reporter(progress_mode(g), "pg backup", job(g).progress);
+      out = app::backup_postgres(request, job(g));
     }
+    const auto& r = out.result;
     const auto& b = r.backup;
     const auto& s = r.files;
     for (const auto& n : r.notes) std::fprintf(stderr, "strata: note: %s\n", n.c_str());
@@ -84,14 +71,13 @@ void register_pg_backup(CLI::App& group, GlobalOptions& g, int& exit_code) {
         std::printf("Pages:   %llu checked against their checksums, %zu corrupt\n",
                     static_cast<unsigned long long>(b.checksum_pages), b.checksum_errors.size());
     }
-    exit_code = 0;
+    exit_code = static_cast<int>(out.code());
     if (!b.checksum_errors.empty()) {
       for (const auto& e : b.checksum_errors) std::fprintf(stderr, "strata: corrupt page: %s\n", e.c_str());
       std::fprintf(stderr,
                    "strata: warning: backup %s holds %zu page(s) that fail their checksum in the cluster itself; "
                    "the backup is a faithful copy of them (docs/postgres.md, \"Corrupt pages\")\n",
                    b.snapshot.id.substr(0, 8).c_str(), b.checksum_errors.size());
-      exit_code = static_cast<int>(ExitCode::partial);
     }
   });
 }

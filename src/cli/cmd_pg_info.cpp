@@ -5,23 +5,12 @@
 
 #include "cli/commands.h"
 #include "cli/pg_context.h"
-#include "common/error.h"
+#include "app/pg_info.h"
 #include "common/time_util.h"
-#include "source/postgres/backup_catalog.h"
-#include "source/postgres/pg_connection.h"
-#include "source/postgres/pg_restore.h"
-#include "source/postgres/wal_archive.h"
 
 namespace strata::cli {
 
 namespace pg = source::postgres;
-
-namespace {
-uint32_t stanza_timeline_of(const std::string& segment) {
-  auto f = pg::parse_wal_file_name(segment);
-  return f ? f->timeline : 0;
-}
-}  // namespace
 
 void register_pg_info(CLI::App& group, GlobalOptions& g, int& exit_code) {
   auto a = std::make_shared<PgArgs>();
@@ -30,42 +19,16 @@ void register_pg_info(CLI::App& group, GlobalOptions& g, int& exit_code) {
   add_pg_options(*cmd, *a);
   cmd->callback([&g, &exit_code, a] {
     auto st = resolve_stanza(g, *a);
-    auto [repo, stanza] = open_stanza(g, st.name);
-    auto snaps = app::load_snapshots_logged(*repo);
-    auto backups = pg::list_backups(snaps, st.name);
-    pg::WalArchive archive(*repo, stanza);
-    auto wal = archive.list();
-    auto ranges = archive.segment_ranges(wal);
-    auto window = pg::recoverable_window(backups, wal);
-    const int64_t now = now_ns();
-    uint64_t wal_bytes = 0, segments = 0;
-    for (const auto& f : wal) {
-      wal_bytes += f.stored_size;
-      if (f.file.kind == pg::WalFileKind::segment) ++segments;
-    }
-    const double wal_age = window.latest_ns ? static_cast<double>(now - window.latest_ns) / 1e9 : -1;
-    // Archive lag against the live server, when it can be reached: WAL written
-    // but not yet in the repository (what would be lost with the server now).
+    const auto info = app::stanza_info(repository_access(g), st, job(g).now_ns());
+    const auto& [stanza, backups, ranges, window, segments, wal_bytes, wal_age, archive_lag] = info;
     nlohmann::json lag = nullptr;
-    std::string lag_text = "server not reached: archive lag unknown";
-    try {
-      pg::PgConnection conn(st.primary);
-      if (conn.value("SELECT pg_is_in_recovery()::text") == "false") {
-        auto row = conn.query("SELECT pg_current_wal_lsn()::text, pg_walfile_name(pg_current_wal_lsn())");
-        auto lsn = pg::parse_lsn(row[0][0]);
-        uint64_t archived_end = 0;
-        for (const auto& r : ranges)
-          if (r.timeline == stanza_timeline_of(row[0][1]))
-            archived_end = std::max(archived_end, (r.last_segno + 1) * stanza.wal_segment_size);
-        const uint64_t behind = lsn && *lsn > archived_end ? *lsn - archived_end : 0;
-        lag = {{"server_lsn", row[0][0]}, {"server_segment", row[0][1]}, {"bytes_not_archived", behind}};
-        lag_text = "server at " + row[0][0] + " (segment " + row[0][1] + "): " + format_bytes(behind) +
-                   " of WAL written but not archived yet";
-      } else {
-        lag_text = "the configured server is a standby: archive lag is measured on the primary";
-      }
-    } catch (const Error& e) {
-      lag_text = std::string("server not reached (") + e.what() + "): archive lag unknown";
+    std::string lag_text = archive_lag.why_not;
+    if (archive_lag.measured) {
+      lag = {{"server_lsn", archive_lag.server_lsn},
+             {"server_segment", archive_lag.server_segment},
+             {"bytes_not_archived", archive_lag.bytes_not_archived}};
+      lag_text = "server at " + archive_lag.server_lsn + " (segment " + archive_lag.server_segment +
+                 "): " + format_bytes(archive_lag.bytes_not_archived) + " of WAL written but not archived yet";
     }
     if (g.json) {
       nlohmann::json jb = nlohmann::json::array();

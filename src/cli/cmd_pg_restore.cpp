@@ -5,8 +5,8 @@
 
 #include "cli/commands.h"
 #include "cli/pg_context.h"
-#include "common/error.h"
-#include "source/postgres/pg_restore.h"
+#include "app/pg_backup.h"
+#include "common/time_util.h"
 
 namespace strata::cli {
 
@@ -95,17 +95,11 @@ void register_pg_restore(CLI::App& group, GlobalOptions& g, int& exit_code) {
         throw Error(ExitCode::usage, "--tablespace-map '" + m + "' is not OID=DIR or NAME=DIR");
       opts.tablespace_map[m.substr(0, eq)] = m.substr(eq + 1);
     }
-    opts.threads = g.threads;
     opts.restore_command = wal_get_command(g, *a, st.name);
-    auto repo = open_repository(g);
-    auto lock = lock_for_reading(g, *repo, "pg restore");
-    repo->load_index();
-    auto snaps = app::load_snapshots_logged(*repo);
-    ProgressCounters progress;
     pg::PgRestoreResult res;
     {
-      ProgressReporter reporter(progress_mode(g), "pg restore", progress);
-      res = pg::run_pg_restore(*repo, snaps, opts, progress);
+      ProgressReporter reporter(progress_mode(g), "pg restore", job(g).progress);
+      res = app::restore_postgres({repository_access(g), opts}, job(g));
     }
     if (g.json) {
       nlohmann::json j = {{"snapshot_id", res.backup.snapshot.id},

@@ -9,7 +9,7 @@
 #include "cli/pg_context.h"
 #include "common/error.h"
 #include "config/ranges.h"
-#include "source/postgres/table_restore.h"
+#include "app/pg_maintain.h"
 
 namespace strata::cli {
 
@@ -104,20 +104,14 @@ void register_pg_restore_table(CLI::App& group, GlobalOptions& g, int& exit_code
     pg::TableRestoreOptions opts = make_options(*r, st);
     if (g.json && opts.output.empty())
       throw Error(ExitCode::usage, "--json needs --output FILE (the SQL would share standard output)");
-    opts.restore.threads = g.threads;
     opts.restore.restore_command = wal_get_command(g, *a, st.name);
-    auto repo = open_repository(g);
-    auto lock = lock_for_reading(g, *repo, "pg restore-table");
-    repo->load_index();
-    auto snaps = app::load_snapshots_logged(*repo);
     auto note = [&g](const std::string& line) {
       if (!g.quiet && !g.json) std::fprintf(stderr, "strata: %s\n", line.c_str());
     };
-    ProgressCounters progress;
     pg::TableRestoreResult res;
     {
-      ProgressReporter reporter(progress_mode(g), "pg restore-table", progress);
-      res = pg::run_table_restore(*repo, snaps, opts, progress, note);
+      ProgressReporter reporter(progress_mode(g), "pg restore-table", job(g).progress);
+      res = app::restore_table(repository_access(g), opts, job(g), note);
     }
     report(g, opts, res);
     exit_code = 0;
