@@ -22,7 +22,8 @@ void register_pg_backup(CLI::App& group, GlobalOptions& g, int& exit_code) {
   auto from_standby = std::make_shared<bool>(false);
   cmd->add_flag("--from-standby", *from_standby, "copy the data files from the streaming standby, not the primary");
   cmd->callback([&g, &exit_code, a, type, from_standby] {
-    app::PgBackupRequest request{repository_access(g), resolve_stanza(g, *a), pg::parse_backup_type(*type),
+    auto st = resolve_stanza(g, *a);  // reads strata.yaml: before repository_access
+    app::PgBackupRequest request{repository_access(g), st, pg::parse_backup_type(*type),
                                  *from_standby};
     app::PgBackupOutcome out;
     {

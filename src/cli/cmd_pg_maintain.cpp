@@ -64,7 +64,8 @@ void register_pg_expire(CLI::App& group, GlobalOptions& g, int& exit_code) {
   cmd->add_flag("--dry-run,-n", e->dry_run, "only show what would be removed");
   cmd->add_flag("--no-prune", e->no_prune, "remove backups and WAL, but leave unreferenced data for a later prune");
   cmd->callback([&g, &exit_code, a, e] {
-    app::PgExpireRequest request{repository_access(g), resolve_stanza(g, *a),
+    auto st = resolve_stanza(g, *a);  // reads strata.yaml: before repository_access
+    app::PgExpireRequest request{repository_access(g), st,
                                  {e->keep_full, e->keep_diff, e->window_ns}, e->dry_run, !e->no_prune};
     app::PgExpireOutcome out;
     {
