@@ -1,12 +1,10 @@
 // `strata ls SNAP [PATH]`: list the entries of a snapshot.
 #include <cstdio>
 
+#include "app/browse.h"
 #include "cli/commands.h"
 #include "cli/json_views.h"
-#include "common/error.h"
 #include "common/time_util.h"
-#include "repo/snapshot.h"
-#include "repo/tree_walk.h"
 
 namespace strata::cli {
 
@@ -29,38 +27,19 @@ void register_ls(CLI::App& app, GlobalOptions& g, int& exit_code) {
   add_latest_readable_flag(*cmd, *latest_readable);
   cmd->callback([&g, &exit_code, snap_ref, path, latest_readable] {
     apply_environment(g);
-    auto repo = open_repository(g);
-    repo->load_index();
-    auto snaps = app::load_snapshot_list_logged(*repo);
-    const auto& snap = repo::resolve_snapshot(snaps, *snap_ref, latest_rule(*latest_readable));
-    std::string prefix = repo::normalize_snapshot_path(*path);
     auto print = [&](const std::string& p, const repo::Node& n) {
       if (g.json) {
         std::printf("%s\n", dump_json(node_json(p, n)).c_str());
-      } else {
-        std::string line = mode_string(n) + " " + std::to_string(n.uid) + "/" + std::to_string(n.gid) + " ";
-        char size[24];
-        std::snprintf(size, sizeof size, "%12llu", static_cast<unsigned long long>(n.size));
-        line += std::string(size) + " " + format_short(n.mtime_ns) + " " + p;
-        if (n.type == repo::NodeType::symlink) line += " -> " + n.link_target;
-        std::printf("%s\n", line.c_str());
+        return;
       }
+      std::string line = mode_string(n) + " " + std::to_string(n.uid) + "/" + std::to_string(n.gid) + " ";
+      char size[24];
+      std::snprintf(size, sizeof size, "%12llu", static_cast<unsigned long long>(n.size));
+      line += std::string(size) + " " + format_short(n.mtime_ns) + " " + p;
+      if (n.type == repo::NodeType::symlink) line += " -> " + n.link_target;
+      std::printf("%s\n", line.c_str());
     };
-    if (prefix == "/") {
-      repo::walk_tree(*repo, snap.tree, [&](const std::string& p, const repo::Node& n) {
-        print(p, n);
-        return true;
-      });
-    } else {
-      auto node = repo::find_node(*repo, snap.tree, prefix);
-      if (!node) throw Error(ExitCode::not_found, "path " + prefix + " not found in snapshot " + snap.id.substr(0, 8));
-      print(prefix, *node);
-      if (node->type == repo::NodeType::dir && node->subtree)
-        repo::walk_tree(*repo, *node->subtree, [&](const std::string& p, const repo::Node& n) {
-          print(prefix + p, n);
-          return true;
-        });
-    }
+    app::list_files({repository_access(g), *snap_ref, latest_rule(*latest_readable)}, *path, print);
     exit_code = 0;
   });
 }

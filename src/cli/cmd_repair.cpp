@@ -5,8 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "common/error.h"
-#include "repo/index_repair.h"
+#include "app/maintenance.h"
 
 namespace strata::cli {
 namespace {
@@ -73,15 +72,10 @@ void register_repair(CLI::App& app, GlobalOptions& g, int& exit_code) {
   cmd->add_flag("--dry-run,-n", opts->dry_run, "only report what would be written and removed");
   cmd->callback([&g, &exit_code, opts] {
     apply_environment(g);
-    GlobalOptions uncached = g;  // the index is rebuilt from what the repository holds
-    uncached.no_cache = true;
-    auto repo = open_repository(uncached);
-    opts->threads = g.threads;
-    ProgressCounters progress;
     repo::RepairIndexReport r;
     {
-      ProgressReporter reporter(progress_mode(g), "repair index", progress);
-      r = repo::repair_index(*repo, *opts, progress);
+      ProgressReporter reporter(progress_mode(g), "repair index", job(g).progress);
+      r = app::repair_index(repository_access(g), *opts, job(g));
     }
     print_repair_findings(r, opts->dry_run);
     if (g.json)

@@ -1,6 +1,6 @@
 // `strata unlock`: remove stale (or all) locks.
+#include "app/maintenance.h"
 #include "cli/commands.h"
-#include "repo/lock.h"
 
 namespace strata::cli {
 
@@ -10,9 +10,7 @@ void register_unlock(CLI::App& app, GlobalOptions& g, int& exit_code) {
   cmd->add_flag("--remove-all", *all, "remove every lock, even those of running processes");
   cmd->callback([&g, &exit_code, all] {
     apply_environment(g);
-    auto repo = open_repository(g);
-    repo::require_writable(*repo, "unlock");
-    auto removed = repo::remove_locks(*repo, *all);
+    auto removed = app::unlock(repository_access(g), *all);
     for (const auto& l : removed) say(g, "removed " + l.describe());
     say(g, std::to_string(removed.size()) + " lock(s) removed");
     exit_code = 0;

@@ -2,7 +2,11 @@
 // will call them: request structs in, result structs out, no CLI.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <map>
+
 #include "app/backup.h"
+#include "app/browse.h"
 #include "app/check.h"
 #include "app/forget.h"
 #include "app/restore.h"
@@ -119,6 +123,40 @@ TEST_F(BackupRestoreTest, ForgetByPolicyThenPruneLeavesACleanRepository) {
   c.options.read_data = true;
   auto report = check(c, job_);
   EXPECT_TRUE(report.errors.empty());
+}
+
+TEST_F(BackupRestoreTest, DiffAndListSeeWhatChanged) {
+  write_file("src/keep", "same");
+  write_file("src/change", "before");
+  write_file("src/gone/x", "x");
+  const auto first = backup_src().result.snapshot.id;
+  write_file("src/change", "after!");
+  std::filesystem::remove_all(dir_ + "/src/gone");
+  write_file("src/new", "n");
+  const auto second = backup_src().result.snapshot.id;
+  std::map<std::string, repo::TreeChange> seen;
+  auto counts = diff_snapshots(access_, first, second, repo::LatestRule::strict,
+                               [&](repo::TreeChange c, const std::string& path) { seen[path] = c; });
+  const std::string src = dir_ + "/src";
+  EXPECT_EQ(seen[src + "/change"], repo::TreeChange::modified);
+  EXPECT_EQ(seen[src + "/new"], repo::TreeChange::added);
+  EXPECT_EQ(seen[src + "/gone"], repo::TreeChange::removed);
+  EXPECT_EQ(seen[src + "/gone/x"], repo::TreeChange::removed);
+  EXPECT_FALSE(seen.contains(src + "/keep"));
+  EXPECT_EQ(counts[static_cast<size_t>(repo::TreeChange::added)], 1u);
+  EXPECT_EQ(counts[static_cast<size_t>(repo::TreeChange::removed)], 2u);
+
+  std::vector<std::string> listed;
+  list_files({access_, "latest", repo::LatestRule::strict}, src, [&](const std::string& p, const repo::Node&) {
+    listed.push_back(p);
+  });
+  EXPECT_EQ(listed, (std::vector<std::string>{src, src + "/change", src + "/keep", src + "/new"}));
+  try {
+    list_files({access_, "latest", repo::LatestRule::strict}, src + "/gone", [](auto&, auto&) {});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::not_found);
+  }
 }
 
 TEST_F(BackupRestoreTest, ForgetNeedsIdsOrRulesButNotBoth) {
