@@ -20,6 +20,22 @@ void check_target(const RestoreRequest& request, const repo::Snapshot& snap) {
                 " will contain the restored copy too (exclude it or restore elsewhere)");
 }
 
+// The repository, its read lock and the requested snapshot.
+struct Reading {
+  std::unique_ptr<repo::Repository> repo;
+  std::unique_ptr<repo::RepoLock> lock;
+  repo::Snapshot snapshot;
+};
+
+Reading open_for_reading(const RestoreRequest& request) {
+  Reading r;
+  r.repo = open_repository(request.access);
+  r.lock = lock_for_reading(request.access, *r.repo, "restore");
+  r.repo->load_index();
+  r.snapshot = repo::resolve_snapshot(load_snapshot_list_logged(*r.repo), request.snapshot, request.latest);
+  return r;
+}
+
 }  // namespace
 
 ExitCode RestoreOutcome::code() const {
@@ -30,30 +46,21 @@ ExitCode RestoreOutcome::code() const {
 
 RestoreOutcome restore(const RestoreRequest& request, Job& job) {
   if (request.options.target.empty()) throw Error(ExitCode::usage, "--target is required (or --plan)");
-  auto repo = open_repository(request.access);
-  auto lock = lock_for_reading(request.access, *repo, "restore");
-  repo->load_index();
-  auto snaps = load_snapshot_list_logged(*repo);
+  auto reading = open_for_reading(request);
   RestoreOutcome out;
-  out.snapshot = repo::resolve_snapshot(snaps, request.snapshot, request.latest);
+  out.snapshot = reading.snapshot;
   check_target(request, out.snapshot);
   source::RestoreOptions options = request.options;
   options.threads = job.threads;
   const int64_t start = job.clock->monotonic_ns();
-  out.result = source::restore_snapshot(*repo, out.snapshot, options, job.progress);
+  out.result = source::restore_snapshot(*reading.repo, out.snapshot, options, job.progress);
   out.seconds = static_cast<double>(job.clock->monotonic_ns() - start) / 1e9;
   return out;
 }
 
 RestorePlanOutcome plan_restore(const RestoreRequest& request, const policy::Lifecycle& lifecycle) {
-  auto repo = open_repository(request.access);
-  auto lock = lock_for_reading(request.access, *repo, "restore");
-  repo->load_index();
-  auto snaps = load_snapshot_list_logged(*repo);
-  RestorePlanOutcome out;
-  out.snapshot = repo::resolve_snapshot(snaps, request.snapshot, request.latest);
-  out.plan = plan_restore_reads(*repo, out.snapshot, lifecycle);
-  return out;
+  auto reading = open_for_reading(request);
+  return {reading.snapshot, plan_restore_reads(*reading.repo, reading.snapshot, lifecycle)};
 }
 
 }  // namespace strata::app

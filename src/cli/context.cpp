@@ -54,17 +54,6 @@ const config::ConfigFile& required_config(const GlobalOptions& g, const std::str
   return *g.file;
 }
 
-GlobalOptions with_repository(const GlobalOptions& g, const std::string& repo, const std::string& key_file,
-                              const std::string& password_file) {
-  GlobalOptions o = g;
-  o.repo = repo;
-  if (!key_file.empty() || !password_file.empty()) {
-    o.key_file = key_file;
-    o.password_file = password_file;
-  }
-  return o;
-}
-
 app::RepositoryAccess repository_access(const GlobalOptions& g) {
   const char* password = std::getenv("STRATA_PASSWORD");
   return {g.repo, g.key_file, g.password_file, password ? password : "", g.cache_dir, g.no_cache, g.no_lock};

@@ -35,11 +35,6 @@ struct GlobalOptions {
   bool no_lock = false;    // commands that only read take no lock (refused by the others)
 };
 
-// `g` for another repository: its location, and its key file or passphrase file
-// when given (else g's).
-GlobalOptions with_repository(const GlobalOptions& g, const std::string& repo, const std::string& key_file,
-                              const std::string& password_file);
-
 // Fills unset options from STRATA_* environment variables, then reads strata.yaml
 // (--config or STRATA_CONFIG) and fills what is still unset from it: flags win over
 // the environment, the environment over the file.
