@@ -41,6 +41,8 @@ source::BackupOptions backup_options(const BackupRequest& r, const Job& job) {
   opts.dataset = r.dataset;
   opts.host = r.host.empty() ? local_hostname() : r.host;
   opts.threads = job.threads;
+  opts.cancel = job.cancel;
+  opts.clock = job.clock;
   return opts;
 }
 
@@ -56,8 +58,8 @@ std::vector<std::string> absolute_paths(const std::vector<std::string>& paths) {
 
 BackupOutcome backup(const BackupRequest& request, Job& job) {
   validate(request);
-  auto repo = open_repository(request.access);
-  auto lock = repo::RepoLock::acquire(*repo, false, "backup");
+  auto repo = open_repository(request.access, job);
+  auto lock = repo::RepoLock::acquire(*repo, false, "backup", 0, job.cancel);
   repo->load_index();
   auto snaps = load_snapshots_logged(*repo);
   source::BackupOptions opts = backup_options(request, job);

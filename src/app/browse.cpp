@@ -13,8 +13,8 @@ struct Opened {
   repo::SnapshotList snaps;
 };
 
-Opened open_with_index(const RepositoryAccess& access) {
-  Opened o{open_repository(access), {}};
+Opened open_with_index(const RepositoryAccess& access, const Job& job) {
+  Opened o{open_repository(access, job), {}};
   o.repo->load_index();
   o.snaps = load_snapshot_list_logged(*o.repo);
   return o;
@@ -26,12 +26,13 @@ Error path_not_found(const std::string& path, const repo::Snapshot& snap) {
 
 }  // namespace
 
-void list_files(const SnapshotQuery& query, const std::string& path, const NodeVisitor& visit) {
-  auto o = open_with_index(query.access);
+void list_files(const SnapshotQuery& query, const std::string& path, const NodeVisitor& visit, Job& job) {
+  auto o = open_with_index(query.access, job);
   const auto& snap = repo::resolve_snapshot(o.snaps, query.snapshot, query.latest);
   const std::string prefix = repo::normalize_snapshot_path(path);
   auto visit_all = [&](const std::string& below, const repo::BlobId& tree) {
     repo::walk_tree(*o.repo, tree, [&](const std::string& p, const repo::Node& n) {
+      job.cancel.throw_if_cancelled();
       visit(below + p, n);
       return true;
     });
@@ -43,8 +44,8 @@ void list_files(const SnapshotQuery& query, const std::string& path, const NodeV
   if (node->type == repo::NodeType::dir && node->subtree) visit_all(prefix, *node->subtree);
 }
 
-void dump_file(const SnapshotQuery& query, const std::string& path, int fd) {
-  auto o = open_with_index(query.access);
+void dump_file(const SnapshotQuery& query, const std::string& path, int fd, Job& job) {
+  auto o = open_with_index(query.access, job);
   const auto& snap = repo::resolve_snapshot(o.snaps, query.snapshot, query.latest);
   auto node = repo::find_node(*o.repo, snap.tree, path);
   if (!node) throw path_not_found(path, snap);
@@ -55,8 +56,8 @@ void dump_file(const SnapshotQuery& query, const std::string& path, int fd) {
 
 DiffCounts diff_snapshots(const RepositoryAccess& access, const std::string& a, const std::string& b,
                           repo::LatestRule latest,
-                          const std::function<void(repo::TreeChange, const std::string& path)>& emit) {
-  auto o = open_with_index(access);
+                          const std::function<void(repo::TreeChange, const std::string& path)>& emit, Job& job) {
+  auto o = open_with_index(access, job);
   const auto& from = repo::resolve_snapshot(o.snaps, a, latest);
   const auto& to = repo::resolve_snapshot(o.snaps, b, latest);
   DiffCounts counts{};

@@ -23,11 +23,11 @@ using NodeVisitor = std::function<void(const std::string& path, const repo::Node
 
 // Visits the node at `path` ("/" = the whole snapshot) and everything below it,
 // depth first in name order. Error(not_found) for an unknown snapshot or path.
-void list_files(const SnapshotQuery& query, const std::string& path, const NodeVisitor& visit);
+void list_files(const SnapshotQuery& query, const std::string& path, const NodeVisitor& visit, Job& job);
 
 // Writes the content of the file at `path` to `fd`. Error(not_found) when absent,
 // Error(usage) when it is not a regular file.
-void dump_file(const SnapshotQuery& query, const std::string& path, int fd);
+void dump_file(const SnapshotQuery& query, const std::string& path, int fd, Job& job);
 
 // Counts by change kind (indexed by repo::TreeChange).
 using DiffCounts = std::array<size_t, 4>;
@@ -35,6 +35,6 @@ using DiffCounts = std::array<size_t, 4>;
 // Calls emit for every difference from snapshot `a` to snapshot `b`.
 DiffCounts diff_snapshots(const RepositoryAccess& access, const std::string& a, const std::string& b,
                           repo::LatestRule latest,
-                          const std::function<void(repo::TreeChange, const std::string& path)>& emit);
+                          const std::function<void(repo::TreeChange, const std::string& path)>& emit, Job& job);
 
 }  // namespace strata::app

@@ -53,9 +53,9 @@ ForgetOutcome forget(const ForgetRequest& request, Job& job) {
     throw Error(ExitCode::usage, "forget needs snapshot ids or at least one --keep-* rule");
   if (!request.ids.empty() && !request.policy.empty())
     throw Error(ExitCode::usage, "give either snapshot ids or --keep-* rules, not both");
-  auto repo = open_repository(request.access);
+  auto repo = open_repository(request.access, job);
   std::unique_ptr<repo::RepoLock> lock;
-  if (!request.dry_run) lock = repo::RepoLock::acquire(*repo, true, "forget");
+  if (!request.dry_run) lock = repo::RepoLock::acquire(*repo, true, "forget", 0, job.cancel);
   auto snaps = load_snapshots_logged(*repo);
   ForgetOutcome out;
   std::vector<std::string> remove;
@@ -68,16 +68,22 @@ ForgetOutcome forget(const ForgetRequest& request, Job& job) {
     repo->backend().remove(repo::Repository::object_name(repo::ObjectKind::snapshot, id));
   }
   out.removed = done.size();
-  if (request.prune && !request.dry_run) out.prune = repo::prune_repository(*repo, repo::PruneOptions{}, job.progress);
+  if (request.prune && !request.dry_run) {
+    repo::PruneOptions options;
+    options.cancel = job.cancel;
+    out.prune = repo::prune_repository(*repo, options, job.progress);
+  }
   return out;
 }
 
 repo::PruneReport prune(const PruneRequest& request, Job& job) {
-  auto repo = open_repository(request.access);
+  auto repo = open_repository(request.access, job);
   auto lock = request.options.dry_run
-                  ? lock_for_reading(request.access, *repo, "prune", request.lock_wait_seconds)
-                  : repo::RepoLock::acquire(*repo, true, "prune", request.lock_wait_seconds);
-  return repo::prune_repository(*repo, request.options, job.progress);
+                  ? lock_for_reading(request.access, *repo, "prune", job, request.lock_wait_seconds)
+                  : repo::RepoLock::acquire(*repo, true, "prune", request.lock_wait_seconds, job.cancel);
+  repo::PruneOptions options = request.options;
+  options.cancel = job.cancel;
+  return repo::prune_repository(*repo, options, job.progress);
 }
 
 }  // namespace strata::app

@@ -23,7 +23,7 @@ crypto::Secret first_secret(const InitRequest& request) {
 
 }  // namespace
 
-InitResult init_repository(const InitRequest& request, int64_t now_ns) {
+InitResult init_repository(const InitRequest& request, Job& job) {
   if (request.access.location.empty())
     throw Error(ExitCode::usage, "no repository given: use --repo or STRATA_REPOSITORY");
   auto backend = storage::open_backend(request.access.location);
@@ -33,15 +33,16 @@ InitResult init_repository(const InitRequest& request, int64_t now_ns) {
   if (backend->stat("config"))
     throw Error(ExitCode::repo_exists, "a repository already exists at " + backend->location());
   repo::InitOptions opts = request.options;
+  opts.clock = job.clock;
   if (!request.share_master_of.location.empty()) {
-    auto other = open_repository(request.share_master_of);
+    auto other = open_repository(request.share_master_of, job);
     opts.master = other->master_key();
     opts.chunker = other->config().chunker;
     opts.format_version = other->config().version;
   }
   crypto::Secret secret = first_secret(request);
   try {
-    repo::Repository::init(*backend, secret, opts, make_slot_info("first key", now_ns));
+    repo::Repository::init(*backend, secret, opts, make_slot_info("first key", job.now_ns()));
   } catch (...) {
     if (!request.generate_key_file.empty()) ::unlink(request.generate_key_file.c_str());
     throw;

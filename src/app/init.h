@@ -23,6 +23,6 @@ struct InitResult {
 
 // Error(repo_exists) when a repository is already there; a generated key file is
 // removed again when the repository could not be created.
-InitResult init_repository(const InitRequest& request, int64_t now_ns);
+InitResult init_repository(const InitRequest& request, Job& job);
 
 }  // namespace strata::app

@@ -12,7 +12,7 @@ namespace strata::app {
 
 // Removes the locks of processes that are gone (all: every lock). Refuses a
 // repository that cannot be written. Returns what was removed.
-std::vector<repo::LockInfo> unlock(const RepositoryAccess& access, bool all);
+std::vector<repo::LockInfo> unlock(const RepositoryAccess& access, bool all, Job& job);
 
 // Rebuilds the index from what the repository holds (its metadata cache unused);
 // takes its exclusive lock itself.

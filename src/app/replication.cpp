@@ -52,11 +52,12 @@ ReplicaCopy replicate_one(repo::Repository& main, const std::vector<repo::Snapsh
   out.location = target.access.location;
   try {
     job.cancel.throw_if_cancelled();
-    auto replica = open_repository(target.access);
-    auto lock = repo::RepoLock::acquire(*replica, false, "replicate");
+    auto replica = open_repository(target.access, job);
+    auto lock = repo::RepoLock::acquire(*replica, false, "replicate", 0, job.cancel);
     replica->load_index();
     repo::CopyOptions opts;
     opts.threads = job.threads ? job.threads : 4;
+    opts.cancel = job.cancel;
     out.snapshots = repo::copy_snapshots(main, *replica, snaps, opts);
     out.records = repo::copy_records(main, *replica, "pg");
   } catch (const Error& e) {
@@ -90,7 +91,7 @@ size_t ReplicationStatus::unreachable() const {
 
 ReplicationStatus replication_status(const RepositoryAccess& main_access, const std::vector<ReplicaTarget>& replicas,
                                      Job& job) {
-  auto main = open_repository(main_access);
+  auto main = open_repository(main_access, job);
   auto snaps = load_snapshots_logged(*main);
   auto records = repo::RecordStore(*main).list("pg");
   ReplicationStatus status;
@@ -101,7 +102,7 @@ ReplicationStatus replication_status(const RepositoryAccess& main_access, const 
   for (const auto& target : replicas) {
     ReplicaStatus r{target.name, target.access.location, std::nullopt, {}};
     try {
-      auto replica = open_repository(target.access);
+      auto replica = open_repository(target.access, job);
       r.lag = replica_lag(snaps, records, *replica, job.now_ns());
       r.location = replica->backend().location();
     } catch (const Error& e) {
@@ -114,8 +115,8 @@ ReplicationStatus replication_status(const RepositoryAccess& main_access, const 
 
 std::vector<ReplicaCopy> replicate(const RepositoryAccess& main_access, const std::vector<ReplicaTarget>& replicas,
                                    Job& job) {
-  auto main = open_repository(main_access);
-  auto lock = lock_for_reading(main_access, *main, "replicate (source)");
+  auto main = open_repository(main_access, job);
+  auto lock = lock_for_reading(main_access, *main, "replicate (source)", job);
   main->load_index();
   auto snaps = load_snapshots_logged(*main);
   std::vector<ReplicaCopy> copies;

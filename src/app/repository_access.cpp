@@ -105,13 +105,14 @@ crypto::Secret load_secret(const RepositoryAccess& access) {
   return s;
 }
 
-std::unique_ptr<repo::Repository> open_repository(const RepositoryAccess& access) {
+std::unique_ptr<repo::Repository> open_repository(const RepositoryAccess& access, const Job& job) {
   if (access.location.empty()) throw Error(ExitCode::usage, "no repository given: use --repo or STRATA_REPOSITORY");
   auto backend = storage::open_backend(access.location);
   if (!backend->stat("config"))
     throw Error(ExitCode::repo_missing,
                 "no repository at " + backend->location() + " (no config object); create one with 'strata init'");
   auto repo = repo::Repository::open(std::move(backend), load_secret(access));
+  repo->set_clock(*job.clock);
   if (repo->backend().remote() && !access.no_cache && !access.cache_dir.empty())
     repo->attach_cache(std::make_unique<storage::LocalBackend>(access.cache_dir + "/" + repo->config().id,
                                                                storage::LocalBackend::Durability::unsynced));
@@ -119,13 +120,25 @@ std::unique_ptr<repo::Repository> open_repository(const RepositoryAccess& access
 }
 
 std::unique_ptr<repo::RepoLock> lock_for_reading(const RepositoryAccess& access, repo::Repository& repo,
-                                                 const std::string& operation, int wait_seconds) {
+                                                 const std::string& operation, const Job& job,
+                                                 int wait_seconds) {
   if (access.no_lock) return nullptr;
-  auto read = repo::RepoLock::acquire_for_reading(repo, operation, wait_seconds);
+  auto read = repo::RepoLock::acquire_for_reading(repo, operation, wait_seconds, job.cancel);
   if (!read.lock)
     log_warning("repository " + repo.backend().location() + " is read-only (" + errno_text(read.refusal) +
                 "): reading without a lock (a concurrent prune could remove data this command needs)");
   return std::move(read.lock);
+}
+
+// TRANSITIONAL
+std::unique_ptr<repo::Repository> open_repository(const RepositoryAccess& access) {
+  static Job j;
+  return open_repository(access, j);
+}
+std::unique_ptr<repo::RepoLock> lock_for_reading(const RepositoryAccess& access, repo::Repository& repo,
+                                                 const std::string& operation) {
+  static Job j;
+  return lock_for_reading(access, repo, operation, j);
 }
 
 repo::SnapshotList load_snapshot_list_logged(repo::Repository& repo) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "app/job.h"
 #include "crypto/key_slot.h"
 #include "repo/lock.h"
 #include "repo/repository.h"
@@ -40,15 +41,22 @@ crypto::SlotInfo make_slot_info(const std::string& label, int64_t now_ns);
 
 // Opens the repository (without loading the index). Error(usage) without a
 // location, Error(repo_missing) when nothing is there. A remote repository gets the
-// local metadata cache (<cache_dir>/<repository id>) unless no_cache.
+// local metadata cache (<cache_dir>/<repository id>) unless no_cache. The
+// repository keeps time by the job's clock (locks are dated and aged by it).
+std::unique_ptr<repo::Repository> open_repository(const RepositoryAccess& access, const Job& job);
+// TRANSITIONAL (removed with the pg merge)
 std::unique_ptr<repo::Repository> open_repository(const RepositoryAccess& access);
+std::unique_ptr<repo::RepoLock> lock_for_reading(const RepositoryAccess& access, repo::Repository& repo,
+                                                 const std::string& operation);
 
 // The lock of an operation that only reads `repo`: a shared lock; none with
 // no_lock; none when the repository cannot be written (read-only mount, no write
 // permission, a bucket that refuses writes), after one logged warning. Throws
-// Error(lock_held) as RepoLock::acquire.
+// Error(lock_held) as RepoLock::acquire, Error(interrupted) when the job is
+// cancelled while it waits.
 std::unique_ptr<repo::RepoLock> lock_for_reading(const RepositoryAccess& access, repo::Repository& repo,
-                                                 const std::string& operation, int wait_seconds = 0);
+                                                 const std::string& operation, const Job& job,
+                                                 int wait_seconds = 0);
 
 // Every snapshot name, readable or not; each unreadable one is logged as a warning
 // naming it (one damaged object must not block work on the others).

@@ -27,10 +27,10 @@ struct Reading {
   repo::Snapshot snapshot;
 };
 
-Reading open_for_reading(const RestoreRequest& request) {
+Reading open_for_reading(const RestoreRequest& request, const Job& job) {
   Reading r;
-  r.repo = open_repository(request.access);
-  r.lock = lock_for_reading(request.access, *r.repo, "restore");
+  r.repo = open_repository(request.access, job);
+  r.lock = lock_for_reading(request.access, *r.repo, "restore", job);
   r.repo->load_index();
   r.snapshot = repo::resolve_snapshot(load_snapshot_list_logged(*r.repo), request.snapshot, request.latest);
   return r;
@@ -46,20 +46,21 @@ ExitCode RestoreOutcome::code() const {
 
 RestoreOutcome restore(const RestoreRequest& request, Job& job) {
   if (request.options.target.empty()) throw Error(ExitCode::usage, "--target is required (or --plan)");
-  auto reading = open_for_reading(request);
+  auto reading = open_for_reading(request, job);
   RestoreOutcome out;
   out.snapshot = reading.snapshot;
   check_target(request, out.snapshot);
   source::RestoreOptions options = request.options;
   options.threads = job.threads;
+  options.cancel = job.cancel;
   const int64_t start = job.clock->monotonic_ns();
   out.result = source::restore_snapshot(*reading.repo, out.snapshot, options, job.progress);
   out.seconds = static_cast<double>(job.clock->monotonic_ns() - start) / 1e9;
   return out;
 }
 
-RestorePlanOutcome plan_restore(const RestoreRequest& request, const policy::Lifecycle& lifecycle) {
-  auto reading = open_for_reading(request);
+RestorePlanOutcome plan_restore(const RestoreRequest& request, const policy::Lifecycle& lifecycle, Job& job) {
+  auto reading = open_for_reading(request, job);
   return {reading.snapshot, plan_restore_reads(*reading.repo, reading.snapshot, lifecycle)};
 }
 

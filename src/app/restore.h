@@ -42,6 +42,6 @@ struct RestorePlanOutcome {
 };
 
 // What restoring the requested snapshot would read from which storage class.
-RestorePlanOutcome plan_restore(const RestoreRequest& request, const policy::Lifecycle& lifecycle);
+RestorePlanOutcome plan_restore(const RestoreRequest& request, const policy::Lifecycle& lifecycle, Job& job);
 
 }  // namespace strata::app

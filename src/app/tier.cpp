@@ -106,13 +106,13 @@ TierPlan plan_tier_moves(repo::Repository& repo, const std::vector<repo::Snapsho
 }
 
 TierPlan apply_tiers(const TierApplyRequest& request, Job& job) {
-  auto repo = open_repository(request.access);
+  auto repo = open_repository(request.access, job);
   const bool object_storage = repo->backend().remote();
   if (!object_storage && request.lifecycle.directories.empty())
     throw Error(ExitCode::usage, "tier apply: " + repo->backend().location() +
                                      " is on a local disk: name its tier directories (lifecycle.directories: "
                                      "warm/cold/archive) in strata.yaml");
-  auto lock = repo::RepoLock::acquire(*repo, false, "tier apply");
+  auto lock = repo::RepoLock::acquire(*repo, false, "tier apply", 0, job.cancel);
   if (!object_storage && !request.dry_run)
     storage::tier_directories_of(repo->backend()).set_tier_directories(request.lifecycle.directories);
   repo->load_index();

@@ -23,7 +23,8 @@ void register_diff(CLI::App& app, GlobalOptions& g, int& exit_code) {
             std::printf("%s\n", dump_json({{"path", path}, {"change", repo::tree_change_name(c)}}).c_str());
           else
             std::printf("%c %s\n", repo::tree_change_mark(c), path.c_str());
-        });
+        },
+        job(g));
     if (!g.json && !g.quiet)
       std::printf("\n%zu added, %zu removed, %zu modified, %zu metadata only\n", counts[0], counts[1], counts[2],
                   counts[3]);

@@ -17,7 +17,7 @@ void register_dump(CLI::App& app, GlobalOptions& g, int& exit_code) {
   add_latest_readable_flag(*cmd, *latest_readable);
   cmd->callback([&g, &exit_code, snap_ref, path, latest_readable] {
     apply_environment(g);
-    app::dump_file({repository_access(g), *snap_ref, latest_rule(*latest_readable)}, *path, STDOUT_FILENO);
+    app::dump_file({repository_access(g), *snap_ref, latest_rule(*latest_readable)}, *path, STDOUT_FILENO, job(g));
     exit_code = 0;
   });
 }

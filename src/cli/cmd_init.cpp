@@ -55,7 +55,7 @@ void register_init(CLI::App& app, GlobalOptions& g, int& exit_code) {
     if (!args->copy_master_from.empty())
       request.share_master_of =
           app::with_location(request.access, args->copy_master_from, args->from_key_file, args->from_password_file);
-    auto created = app::init_repository(request, job(g).now_ns());
+    auto created = app::init_repository(request, job(g));
     if (created.created_bucket) say(g, "created bucket for " + created.location);
     say(g, "created repository at " + created.location);
     if (!args->generate_key_file.empty())

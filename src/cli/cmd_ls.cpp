@@ -39,7 +39,7 @@ void register_ls(CLI::App& app, GlobalOptions& g, int& exit_code) {
       if (n.type == repo::NodeType::symlink) line += " -> " + n.link_target;
       std::printf("%s\n", line.c_str());
     };
-    app::list_files({repository_access(g), *snap_ref, latest_rule(*latest_readable)}, *path, print);
+    app::list_files({repository_access(g), *snap_ref, latest_rule(*latest_readable)}, *path, print, job(g));
     exit_code = 0;
   });
 }

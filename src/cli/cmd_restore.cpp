@@ -26,7 +26,7 @@ void register_restore(CLI::App& app, GlobalOptions& g, int& exit_code) {
     request->access = repository_access(g);
     request->latest = latest_rule(*latest_readable);
     if (*plan) {
-      auto planned = app::plan_restore(*request, g.file->lifecycle);
+      auto planned = app::plan_restore(*request, g.file->lifecycle, job(g));
       print_restore_plan(g, planned.snapshot, planned.plan);
       exit_code = 0;
       return;

@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/signals.h"
 #include "common/error.h"
 #include "common/time_util.h"
 #include "common/host_identity.h"
@@ -62,16 +63,17 @@ app::RepositoryAccess repository_access(const GlobalOptions& g) {
 app::Job& job(const GlobalOptions& g) {
   static app::Job the_job;
   the_job.threads = g.threads;
+  the_job.cancel = process_cancel_source().token();
   return the_job;
 }
 
 std::unique_ptr<repo::Repository> open_repository(const GlobalOptions& g) {
-  return app::open_repository(repository_access(g));
+  return app::open_repository(repository_access(g), job(g));
 }
 
 std::unique_ptr<repo::RepoLock> lock_for_reading(const GlobalOptions& g, repo::Repository& repo,
                                                  const std::string& operation, int wait_seconds) {
-  return app::lock_for_reading(repository_access(g), repo, operation, wait_seconds);
+  return app::lock_for_reading(repository_access(g), repo, operation, job(g), wait_seconds);
 }
 
 namespace {

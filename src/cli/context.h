@@ -8,6 +8,7 @@
 
 #include "app/job.h"
 #include "app/repository_access.h"
+#include "cli/progress_reporter.h"
 #include "common/progress.h"
 #include "config/config_file.h"
 #include "repo/lock.h"

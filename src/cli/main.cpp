@@ -8,17 +8,17 @@
 
 #include "cli/number_option.h"
 #include "cli/commands.h"
+#include "cli/signals.h"
 #include "common/allocator_tuning.h"
 #include "config/ranges.h"
 #include "common/error.h"
-#include "common/interrupt.h"
 #include "common/log.h"
 
 int main(int argc, char** argv) {
   using namespace strata;
   tune_allocator_for_large_buffers();
   std::signal(SIGPIPE, SIG_IGN);
-  install_interrupt_handler();
+  cli::install_signal_cancellation();
   // What the library layers log: warnings and errors as one stderr line each.
   set_default_log_sink([](LogLevel level, std::string_view message) {
     if (level < LogLevel::warning) return;
@@ -80,7 +80,10 @@ int main(int argc, char** argv) {
   } catch (const Error& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "strata: error: %s\n", e.what());
-    if (!e.hint().empty()) std::fprintf(stderr, "strata: hint: %s\n", e.hint().c_str());
+    std::string hint = e.hint();
+    if (hint.empty() && e.code() == ExitCode::interrupted)
+      hint = "nothing half-written is visible in the repository; 'strata prune' removes what was left unused";
+    if (!hint.empty()) std::fprintf(stderr, "strata: hint: %s\n", hint.c_str());
     return static_cast<int>(e.code());
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "strata: error: out of memory\n");

@@ -1,13 +1,10 @@
-// Counters of a long operation, updated by workers and read by a reporter thread
-// that prints a progress line on a terminal or JSON status events for machines.
+// Counters of a long operation, updated by workers and read from another thread by
+// whoever shows progress (the CLI's terminal line or JSON status events, the
+// daemon's job table). Nothing here prints.
 #pragma once
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <string>
-#include <thread>
-#include <condition_variable>
-#include <mutex>
 
 namespace strata {
 
@@ -18,30 +15,6 @@ struct ProgressCounters {
   std::atomic<uint64_t> bytes_total{0};
   std::atomic<bool> totals_known{false};
   std::atomic<uint64_t> errors{0};
-};
-
-enum class ProgressMode { none, terminal, json };
-
-// Prints every 250 ms (terminal: one rewritten line on stderr; json: one status
-// object per second on stdout) until stopped. `action` names the operation.
-class ProgressReporter {
- public:
-  ProgressReporter(ProgressMode mode, std::string action, const ProgressCounters& counters);
-  ~ProgressReporter();  // stops and clears the terminal line
-  void stop();
-
- private:
-  void run();
-  void print(bool final);
-
-  ProgressMode mode_;
-  std::string action_;
-  const ProgressCounters& c_;
-  int64_t start_ns_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
 };
 
 // "1.23 GiB", "512 B"

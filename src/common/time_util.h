@@ -1,14 +1,14 @@
 // Wall-clock helpers: UTC timestamps with nanoseconds, RFC 3339 formatting/parsing,
-// used in snapshots, locks and listings.
+// used in snapshots, locks and listings. The current time comes from a Clock
+// (common/clock.h), never from here.
 #pragma once
 #include <cstdint>
 #include <optional>
 #include <string>
 
 namespace strata {
+int64_t now_ns();  // TRANSITIONAL (removed with the pg merge)
 
-// Nanoseconds since the Unix epoch (UTC).
-int64_t now_ns();
 // "2026-11-25T11:49:01.123456789Z"
 std::string format_rfc3339(int64_t ns);
 // Short local-agnostic form for tables: "2026-11-25 11:49:01"

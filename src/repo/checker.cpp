@@ -126,7 +126,7 @@ void check_file_contents(Repository& repo, const Snapshot& s, const Tree& tree, 
 }
 
 // Every tree of every snapshot loads; trees shared between snapshots once.
-void check_snapshots(Repository& repo, CheckReport& r) {
+void check_snapshots(Repository& repo, const CancelToken& cancel, CheckReport& r) {
   auto snaps = load_snapshots(repo, &r.errors);
   r.snapshots = snaps.size();
   std::unordered_set<BlobId, BlobIdHash> seen_trees;
@@ -136,6 +136,7 @@ void check_snapshots(Repository& repo, CheckReport& r) {
       BlobId t = stack.back();
       stack.pop_back();
       if (!seen_trees.insert(t).second) continue;
+      cancel.throw_if_cancelled();
       if (!repo.index().has(t)) {
         r.index_damaged = true;
         r.errors.push_back("snapshot " + s.id.substr(0, 8) + ": tree blob " + short_hex(t) +
@@ -183,6 +184,7 @@ void read_pack_data(Repository& repo, const Repository::PackListing& packs, cons
   std::mutex mu;
   ThreadPool pool(options.threads ? options.threads : ThreadPool::default_threads());
   parallel_for(pool, selected.size(), [&](size_t i) {
+    options.cancel.throw_if_cancelled();
     auto problems = verify_pack(repo, selected[i]->first, selected[i]->second);
     progress.files_done++;
     progress.bytes_done += expected_pack_size(selected[i]->second);
@@ -202,7 +204,7 @@ CheckReport check_repository(Repository& repo, const CheckOptions& options,
   repo.load_index(&r.errors, &packs);
   if (!r.errors.empty()) r.index_damaged = true;
   check_packs_present(repo, packs, r);
-  check_snapshots(repo, r);
+  check_snapshots(repo, options.cancel, r);
   for (const auto& name : r.unindexed_packs) r.warnings.push_back(unindexed_pack_message(name, r.index_damaged));
   if (options.read_data) read_pack_data(repo, packs, options, progress, r);
   return r;

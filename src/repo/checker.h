@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cancel.h"
 #include "common/progress.h"
 #include "repo/repository.h"
 
@@ -17,6 +18,7 @@ struct CheckOptions {
   bool read_data = false;
   double read_data_percent = 100;  // with read_data: share of packs to read
   unsigned threads = 0;
+  CancelToken cancel;  // checked per tree and per pack read
 };
 
 struct CheckReport {

@@ -62,6 +62,7 @@ class RawCopier {
     for (uint32_t p : packs) {
       PackId id = from_.index().pack_id(p);
       jobs.push_back(pool.submit([this, id, &batch, &batch_mu] {
+        options_.cancel.throw_if_cancelled();
         IndexedPack copied = copy_pack(id);
         std::lock_guard lock(batch_mu);
         batch.push_back(std::move(copied));
@@ -129,7 +130,7 @@ class RawCopier {
 class ReencryptingCopier {
  public:
   ReencryptingCopier(Repository& from, Repository& to, const CopyOptions& o, CopyReport& r)
-      : from_(from), to_(to), report_(r), pool_(std::max(1u, o.threads)) {}
+      : from_(from), to_(to), report_(r), cancel_(o.cancel), pool_(std::max(1u, o.threads)) {}
 
   BlobId copy_tree(const BlobId& id) {
     if (auto it = map_.find(id); it != map_.end()) return it->second;
@@ -155,6 +156,7 @@ class ReencryptingCopier {
   void copy_data(const std::vector<BlobId>& ids) {
     std::vector<BlobId> copied(ids.size());
     parallel_for(pool_, ids.size(), [&](size_t i) {
+      cancel_.throw_if_cancelled();
       Bytes plain = from_.load_blob(ids[i], BlobType::data);
       copied[i] = to_.blob_id(plain, BlobType::data);
       if (to_.save_blob(BlobType::data, copied[i], plain)) count(plain.size());
@@ -173,6 +175,7 @@ class ReencryptingCopier {
   CopyReport& report_;
   std::mutex report_mu_;
   std::map<BlobId, BlobId> map_;  // source id -> destination id
+  CancelToken cancel_;
   ThreadPool pool_;
 };
 
@@ -192,6 +195,7 @@ CopyReport copy_snapshots(Repository& from, Repository& to, const std::vector<Sn
   RawCopier raw(from, to, options, report);
   ReencryptingCopier reencrypt(from, to, options, report);
   for (const auto& snap : snaps) {
+    options.cancel.throw_if_cancelled();
     if (present.contains(original_id(snap))) {
       report.snapshots_present++;
       if (options.log) options.log("snapshot " + short_id(snap.id) + " is already in " + to.backend().location());

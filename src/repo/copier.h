@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cancel.h"
 #include "repo/repository.h"
 #include "repo/snapshot.h"
 
@@ -27,6 +28,9 @@ namespace strata::repo {
 struct CopyOptions {
   unsigned threads = 2;  // packs (raw copy) or blobs (re-encrypting copy) in flight
   std::function<void(const std::string& line)> log;  // one line per snapshot
+  // Checked per snapshot, pack and blob; what was copied before is indexed (and
+  // reused by the next run), a snapshot is written only once all its data is there.
+  CancelToken cancel;
 };
 
 struct CopyReport {

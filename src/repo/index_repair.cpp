@@ -113,14 +113,15 @@ std::map<PackId, uint64_t> list_packs(Repository& repo, std::vector<std::string>
 
 using PackReads = std::map<PackId, PackHeaderRead>;
 
-PackReads read_packs(Repository& repo, const std::map<PackId, uint64_t>& sizes, unsigned threads,
+PackReads read_packs(Repository& repo, const std::map<PackId, uint64_t>& sizes, const RepairIndexOptions& options,
                      ProgressCounters& progress) {
   std::vector<std::pair<PackId, uint64_t>> packs(sizes.begin(), sizes.end());
   std::vector<PackHeaderRead> results(packs.size());
   progress.files_total = packs.size();
   progress.totals_known = true;
-  ThreadPool pool(threads ? threads : ThreadPool::default_threads());
+  ThreadPool pool(options.threads ? options.threads : ThreadPool::default_threads());
   parallel_for(pool, packs.size(), [&](size_t i) {
+    options.cancel.throw_if_cancelled();
     results[i] = read_pack_header(repo, packs[i].first, packs[i].second);
     progress.files_done++;
     if (!results[i].ok) progress.errors++;
@@ -234,10 +235,10 @@ PackHeaderRead read_pack_header(Repository& repo, const PackId& id, uint64_t siz
 
 RepairIndexReport repair_index(Repository& repo, const RepairIndexOptions& options,
                                ProgressCounters& progress) {
-  auto lock = RepoLock::acquire(repo, !options.dry_run, "repair");
+  auto lock = RepoLock::acquire(repo, !options.dry_run, "repair", 0, options.cancel);
   RepairIndexReport r;
   auto files = load_index_files(repo, r.index_files_damaged);
-  auto reads = read_packs(repo, list_packs(repo, r.unexpected_objects), options.threads, progress);
+  auto reads = read_packs(repo, list_packs(repo, r.unexpected_objects), options, progress);
   summarize_reads(reads, r);
   Plan plan = make_plan(files, reads);
   r.index_files_kept = plan.kept;
@@ -247,6 +248,7 @@ RepairIndexReport repair_index(Repository& repo, const RepairIndexOptions& optio
   auto ranges = index_file_ranges(plan.to_write, std::max<size_t>(options.max_blobs_per_file, 1));
   r.index_files_written = ranges.size();
   if (options.dry_run) return r;
+  options.cancel.throw_if_cancelled();
   // Every new index file is durable before any old one goes: a repair stopped at
   // any point leaves at worst packs listed twice, which is legal.
   for (const auto& [begin, end] : ranges)

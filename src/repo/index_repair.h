@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cancel.h"
 #include "common/progress.h"
 #include "repo/index_format.h"
 #include "repo/repository.h"
@@ -35,6 +36,7 @@ struct RepairIndexOptions {
   bool dry_run = false;  // read and decide only: nothing written or removed (shared lock)
   unsigned threads = 0;  // packs read at once (0: one per core)
   size_t max_blobs_per_file = size_t{1} << 20;  // entries per new index file (~48 MiB)
+  CancelToken cancel;  // checked per pack read and before the first write
 };
 
 // A pack or index file that could not be used, and why.

@@ -13,7 +13,7 @@
 
 #include "common/error.h"
 #include "common/host_identity.h"
-#include "common/interrupt.h"
+#include "common/cancel.h"
 #include "common/time_util.h"
 #include "crypto/random.h"
 
@@ -99,7 +99,7 @@ std::vector<LockInfo> list_locks(Repository& repo) {
 
 std::vector<LockInfo> remove_locks(Repository& repo, bool all) {
   std::vector<LockInfo> removed;
-  int64_t now = now_ns();
+  int64_t now = repo.clock().now_ns();
   for (const auto& l : list_locks(repo)) {
     if (all || lock_is_stale(l, now)) {
       repo.backend().remove(Repository::object_name(ObjectKind::lock, l.id));
@@ -126,7 +126,7 @@ namespace {
 
 // The first live lock that conflicts with a new lock of this kind, other than `own_id`.
 std::optional<LockInfo> conflicting_lock(Repository& repo, bool exclusive, const std::string& own_id) {
-  int64_t now = now_ns();
+  int64_t now = repo.clock().now_ns();
   for (const auto& l : list_locks(repo)) {
     if (l.id == own_id || lock_is_stale(l, now)) continue;
     if (exclusive || l.exclusive || !l.readable) return l;
@@ -134,7 +134,7 @@ std::optional<LockInfo> conflicting_lock(Repository& repo, bool exclusive, const
   return std::nullopt;
 }
 
-LockInfo new_lock_info(bool exclusive, const std::string& operation) {
+LockInfo new_lock_info(bool exclusive, const std::string& operation, int64_t now) {
   LockInfo info;
   info.id = to_hex(crypto::random_bytes(32));
   info.exclusive = exclusive;
@@ -143,7 +143,7 @@ LockInfo new_lock_info(bool exclusive, const std::string& operation) {
   info.operation = operation;
   info.pid = static_cast<int>(getpid());
   info.pid_namespace = pid_namespace();
-  info.created_ns = info.refreshed_ns = now_ns();
+  info.created_ns = info.refreshed_ns = now;
   return info;
 }
 
@@ -156,33 +156,35 @@ Error lock_held_error(Repository& repo, const LockInfo& held) {
 
 }  // namespace
 
-std::unique_ptr<RepoLock> RepoLock::acquire(Repository& repo, bool exclusive,
-                                            const std::string& operation, int wait_seconds) {
+std::unique_ptr<RepoLock> RepoLock::acquire(Repository& repo, bool exclusive, const std::string& operation,
+                                            int wait_seconds, const CancelToken& cancel) {
   require_writable(repo, operation, kLocksPrefix);
   int refusal = 0;
-  auto lock = take(repo, exclusive, operation, wait_seconds, refusal);
+  auto lock = take(repo, exclusive, operation, wait_seconds, cancel, refusal);
   if (!lock) throw read_only_error(repo, refusal, operation);
   return lock;
 }
 
-ReadAccess RepoLock::acquire_for_reading(Repository& repo, const std::string& operation, int wait_seconds) {
+ReadAccess RepoLock::acquire_for_reading(Repository& repo, const std::string& operation, int wait_seconds,
+                                         const CancelToken& cancel) {
   ReadAccess access;
   access.refusal = repo.backend().write_refusal(kLocksPrefix);
-  if (access.refusal == 0) access.lock = take(repo, false, operation, wait_seconds, access.refusal);
+  if (access.refusal == 0) access.lock = take(repo, false, operation, wait_seconds, cancel, access.refusal);
   return access;
 }
 
 std::unique_ptr<RepoLock> RepoLock::take(Repository& repo, bool exclusive, const std::string& operation,
-                                         int wait_seconds, int& refusal) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
+                                         int wait_seconds, const CancelToken& cancel, int& refusal) {
+  const Clock& clock = repo.clock();
+  const int64_t deadline_ns = clock.monotonic_ns() + int64_t{wait_seconds} * kSecond;
   std::mt19937 rng(std::random_device{}());
   for (;;) {
+    cancel.throw_if_cancelled();
     auto held = conflicting_lock(repo, exclusive, "");
     if (!held) {
-      std::unique_ptr<RepoLock> lock(new RepoLock(repo, new_lock_info(exclusive, operation)));
-      // Registered before the first write, and serialized with every write through
-      // mu_, so an interrupt at any moment leaves no lock behind.
-      lock->cleanup_id_ = add_interrupt_cleanup([l = lock.get()] { l->remove_now(); });
+      // From here on the object's destructor removes whatever was written,
+      // also when this thread unwinds (a cancelled job, a failed re-check).
+      std::unique_ptr<RepoLock> lock(new RepoLock(repo, new_lock_info(exclusive, operation, clock.now_ns())));
       refusal = lock->write_first();
       if (refusal != 0) return nullptr;
       // Someone may have written a conflicting lock at the same time: re-check.
@@ -194,8 +196,8 @@ std::unique_ptr<RepoLock> RepoLock::take(Repository& repo, bool exclusive, const
       }
       lock->remove_now();
     }
-    if (std::chrono::steady_clock::now() >= deadline) throw lock_held_error(repo, *held);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 800));
+    if (clock.monotonic_ns() >= deadline_ns) throw lock_held_error(repo, *held);
+    if (!clock.sleep_for_ms(200 + rng() % 800, cancel)) cancel.throw_if_cancelled();
   }
 }
 
@@ -221,7 +223,7 @@ void RepoLock::refresh_loop() {
         lost_ = true;
         continue;
       }
-      int64_t now = now_ns();
+      int64_t now = repo_.clock().now_ns();
       if (now - info_.refreshed_ns > kStaleAfter - 5 * 60 * kSecond) {  // e.g. after a suspend
         lost_ = true;
         continue;
@@ -255,7 +257,7 @@ void RepoLock::check_held() {
   } catch (const Error&) {
     present = false;
   }
-  if (lost_ || !present || now_ns() - info_.refreshed_ns > kStaleAfter - 5 * 60 * kSecond)
+  if (lost_ || !present || repo_.clock().now_ns() - info_.refreshed_ns > kStaleAfter - 5 * 60 * kSecond)
     throw Error(ExitCode::lock_held, "this process's lock " + info_.id.substr(0, 12) + " on " +
                                          repo_.backend().location() +
                                          " was removed or went stale while it ran (another process "
@@ -270,9 +272,6 @@ RepoLock::~RepoLock() {
   cv_.notify_all();
   if (refresher_.joinable()) refresher_.join();
   remove_now();
-  // Unregistered last: an interrupt until here still removes the lock (idempotent),
-  // and unregistering waits for a cleanup already running on this object.
-  if (cleanup_id_) remove_interrupt_cleanup(cleanup_id_);
 }
 
 }  // namespace strata::repo

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/cancel.h"
 #include "repo/repository.h"
 
 namespace strata::repo {
@@ -57,18 +58,20 @@ struct ReadAccess {
 
 class RepoLock {
  public:
-  // Takes the lock, retrying for up to `wait_seconds`; throws Error(lock_held) naming
-  // the holder otherwise. `operation` is recorded in the lock ("backup", "prune", ...).
+  // Takes the lock, retrying for up to `wait_seconds` (by the repository's clock);
+  // throws Error(lock_held) naming the holder otherwise, and Error(interrupted) once
+  // `cancel` fires while it waits. `operation` is recorded in the lock ("backup", "prune", ...).
   // A repository that cannot be written (Backend::write_refusal, or the lock write
   // refused: is_write_refusal) throws read_only_error before anything is written.
-  static std::unique_ptr<RepoLock> acquire(Repository& repo, bool exclusive,
-                                           const std::string& operation, int wait_seconds = 0);
+  static std::unique_ptr<RepoLock> acquire(Repository& repo, bool exclusive, const std::string& operation,
+                                           int wait_seconds = 0, const CancelToken& cancel = {});
 
   // A shared lock as acquire() takes it, except that a repository that cannot be
   // written is read without one: then the lock is null and `refusal` says why (the
   // caller warns that a concurrent prune may remove data it needs). Other errors
   // (lock_held, unreadable locks/) are thrown as by acquire().
-  static ReadAccess acquire_for_reading(Repository& repo, const std::string& operation, int wait_seconds = 0);
+  static ReadAccess acquire_for_reading(Repository& repo, const std::string& operation, int wait_seconds = 0,
+                                        const CancelToken& cancel = {});
   ~RepoLock();
 
   // Throws Error(lock_held) if this lock object is gone from the repository (removed
@@ -76,7 +79,8 @@ class RepoLock {
   // time; a backup calls it right before committing its snapshot.
   void check_held();
 
-  // Removes the lock object now (idempotent); used on release and on interrupt.
+  // Removes the lock object now (idempotent); the destructor calls it, so a job
+  // that unwinds (cancelled, failed) leaves no lock behind.
   void remove_now();
   RepoLock(const RepoLock&) = delete;
   RepoLock& operator=(const RepoLock&) = delete;
@@ -86,7 +90,7 @@ class RepoLock {
   // The acquisition loop of acquire(): null, with `refusal` set, when writing the
   // lock is refused (is_write_refusal).
   static std::unique_ptr<RepoLock> take(Repository& repo, bool exclusive, const std::string& operation,
-                                        int wait_seconds, int& refusal);
+                                        int wait_seconds, const CancelToken& cancel, int& refusal);
   void write();
   // The first write(): 0, or the errno value of a refusal (is_write_refusal);
   // other errors are thrown.
@@ -99,7 +103,6 @@ class RepoLock {
   std::condition_variable cv_;
   bool stop_ = false;
   std::thread refresher_;
-  uint64_t cleanup_id_ = 0;  // interrupt cleanup that removes the lock
   bool lost_ = false;        // guarded by mu_
 };
 

@@ -37,7 +37,7 @@ void load_whole_index(Repository& repo, Repository::PackListing& packs) {
 
 // Every blob reachable from any snapshot. Any unreadable snapshot or tree aborts:
 // deleting data while part of the graph is unknown could destroy a snapshot.
-std::unordered_set<BlobId, BlobIdHash> used_blobs(Repository& repo) {
+std::unordered_set<BlobId, BlobIdHash> used_blobs(Repository& repo, const CancelToken& cancel) {
   std::unordered_set<BlobId, BlobIdHash> used;
   for (const auto& s : load_snapshots(repo)) {
     const std::string snap = "snapshot " + s.id.substr(0, 8);
@@ -46,6 +46,7 @@ std::unordered_set<BlobId, BlobIdHash> used_blobs(Repository& repo) {
       BlobId t = stack.back();
       stack.pop_back();
       if (!used.insert(t).second) continue;
+      cancel.throw_if_cancelled();
       if (!repo.index().has(t))
         throw refused(snap + " needs tree blob " + short_hex(t) + ", which is not indexed", kRepairIndexHint);
       Tree tree;
@@ -75,7 +76,7 @@ PruneReport prune_repository(Repository& repo, const PruneOptions& options,
   Repository::PackListing packs;
   load_whole_index(repo, packs);
   std::vector<std::string> old_index_files = repo.loaded_index_files();
-  auto used = used_blobs(repo);
+  auto used = used_blobs(repo, options.cancel);
 
   // Classify packs. A blob counts as used only in the pack the index resolves it to.
   std::set<PackId> to_delete, to_repack;
@@ -134,6 +135,7 @@ PruneReport prune_repository(Repository& repo, const PruneOptions& options,
   // 1. Repack: copy the used blobs of partly used packs into new packs (verified on
   //    the way: corrupt data is never copied).
   for (const auto& id : to_repack) {
+    options.cancel.throw_if_cancelled();
     for (const auto& e : packs[id]) {
       if (!used.count(e.id) || !canonical(e.id, id)) continue;
       Bytes plain = repo.load_blob(e.id, e.type);
@@ -143,6 +145,7 @@ PruneReport prune_repository(Repository& repo, const PruneOptions& options,
   }
   size_t files_before_flush = repo.loaded_index_files().size();
   repo.flush();  // new packs durable and indexed
+  options.cancel.throw_if_cancelled();  // the last point before anything is removed
   std::set<std::string> new_index_files(repo.loaded_index_files().begin() + files_before_flush,
                                         repo.loaded_index_files().end());
   // Blobs present in both a kept pack and a repacked one: fine, duplicates are legal.

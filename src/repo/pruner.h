@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cancel.h"
 #include "common/progress.h"
 #include "repo/repository.h"
 
@@ -16,6 +17,9 @@ namespace strata::repo {
 struct PruneOptions {
   bool dry_run = false;
   double max_unused_percent = 5;  // packs with a smaller unused share are kept as they are
+  // Checked while the graph is walked and blobs are repacked; once the first index
+  // file or pack is removed, prune finishes (Error(interrupted) before that point).
+  CancelToken cancel;
 };
 
 struct PruneReport {

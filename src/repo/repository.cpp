@@ -55,7 +55,7 @@ void Repository::init(storage::Backend& backend, const crypto::Secret& secret,
   RepoConfig cfg;
   cfg.version = options.format_version;
   cfg.id = to_hex(crypto::random_bytes(32));
-  cfg.created = format_rfc3339(now_ns());
+  cfg.created = format_rfc3339(options.clock->now_ns());
   cfg.chunker = options.chunker;
   cfg.compression_level = options.compression_level;
   cfg.pack_size = options.pack_size;

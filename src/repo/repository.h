@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "crypto/aead.h"
 #include "crypto/hash.h"
 #include "crypto/key_slot.h"
@@ -37,6 +38,7 @@ struct InitOptions {
   // Use this master key instead of a new one (a repository meant to receive
   // copies of another's packs without re-encryption: `init --copy-master-from`).
   std::optional<crypto::MasterKey> master;
+  const Clock* clock = &system_clock();  // the config's creation time
 };
 
 struct WriteStats {
@@ -59,6 +61,10 @@ class Repository {
                                           const crypto::Secret& secret);
 
   storage::Backend& backend() { return *backend_; }
+  // The clock that dates and ages this process's locks (the system clock unless
+  // the opener sets another, e.g. a test's FakeClock). Set before taking a lock.
+  const Clock& clock() const { return *clock_; }
+  void set_clock(const Clock& clock) { clock_ = &clock; }
   // Keeps index files, snapshots and tree packs in `store` as well (a local
   // directory for a remote repository); see MetadataCache.
   void attach_cache(std::unique_ptr<storage::Backend> store);
@@ -170,6 +176,7 @@ class Repository {
   std::optional<Bytes> load_cached_tree(const BlobId& id, const BlobLocation& loc, const std::string& pack);
 
   std::unique_ptr<storage::Backend> backend_;
+  const Clock* clock_ = &system_clock();
   std::unique_ptr<MetadataCache> cache_;
   std::mutex tree_fetch_mu_;  // one download of a tree pack at a time
   RepoConfig config_;

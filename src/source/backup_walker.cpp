@@ -138,6 +138,7 @@ size_t Walker::chunk_input(PendingEntry& entry, const std::function<size_t(uint8
       begin = 0;
       end = avail;
     }
+    ctx_.opts.cancel.throw_if_cancelled();
     size_t n = read_some(buf + end, buffer_.size() - end);
     if (n == 0) {
       eof = true;
@@ -204,6 +205,9 @@ void Walker::read_file(int fd, PendingEntry& entry, const std::string& path, boo
 void Walker::add_entry(PendingDir& dir, int dirfd, const std::string& path,
                          const std::string& name, const ParentDir* parent, dev_t root_dev,
                          int depth) {
+  // Cancellation first: when the other walker stopped because the job was
+  // cancelled, this one reports the cancellation, not a failure.
+  ctx_.opts.cancel.throw_if_cancelled();
   if (ctx_.aborting.load(std::memory_order_relaxed))
     throw Error(ExitCode::failure, "backup stopped: another part of it failed");
   if (excluded(path, name)) return;

@@ -140,13 +140,14 @@ BackupResult Archiver::finish(const BlobId& root, std::vector<std::string> paths
   snap.parent = opts.parent ? opts.parent->id : "";
   snap.tree = root;
   snap.program = std::string("strata ") + STRATA_VERSION;
+  opts.cancel.throw_if_cancelled();
   if (opts.before_commit) opts.before_commit(snap);
   repository.flush();
   auto& ws = repository.write_stats();
   summary.bytes_added = ws.raw_bytes_added;
   summary.bytes_stored = ws.stored_bytes_added;
   summary.blobs_added = ws.blobs_added;
-  summary.duration_seconds = static_cast<double>(now_ns() - start) / 1e9;
+  summary.duration_seconds = static_cast<double>(opts.clock->now_ns() - start) / 1e9;
   snap.summary = summary;
   repo::save_snapshot(repository, snap);
   return BackupResult{std::move(snap), std::move(errors)};
@@ -161,7 +162,7 @@ struct PathTrie {
 
 BackupResult Archiver::run_paths() {
   const BackupOptions& opts = ctx_.opts;
-  int64_t start = now_ns();
+  int64_t start = opts.clock->now_ns();
   PathTrie root;
   std::vector<std::string> abs_paths;
   for (const auto& p : opts.paths) {
@@ -231,7 +232,7 @@ BackupResult Archiver::run_paths() {
 }
 
 BackupResult Archiver::run_stream(int fd, const std::string& name) {
-  int64_t start = now_ns();
+  int64_t start = ctx_.opts.clock->now_ns();
   if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
     throw Error(ExitCode::usage, "--stdin-name must be a plain file name");
   PendingEntry entry;

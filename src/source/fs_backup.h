@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "common/cancel.h"
+#include "common/clock.h"
 #include "common/progress.h"
 #include "repo/repository.h"
 #include "repo/snapshot.h"
@@ -62,6 +64,12 @@ struct BackupOptions {
   // (source_json, tags) and throws to abort (e.g. when the repository lock was
   // lost meanwhile).
   std::function<void(repo::Snapshot&)> before_commit;
+  // Checked per entry walked and per read of a file, and once more before the
+  // commit: a cancelled backup stops with Error(interrupted) and makes no snapshot
+  // (what it stored is unreferenced until a later backup reuses it or prune
+  // removes it).
+  CancelToken cancel;
+  const Clock* clock = &system_clock();  // the snapshot's time and the duration
 };
 
 struct BackupResult {

@@ -335,10 +335,13 @@ class RestoreRun {
         pool_(options.threads ? options.threads : std::max(4u, 2 * ThreadPool::default_threads())) {}
 
   RestoreResult run() {
+    const CancelToken& cancel = options_.cancel;
     open_target();
     Entries entries = collect_entries();
+    cancel.throw_if_cancelled();
     plan_entries(entries);
     zero_and_match_files();
+    cancel.throw_if_cancelled();
     create_files_and_specials();
     std::vector<BlobTask> tasks = plan_blob_tasks();
     fetch_and_write(tasks);
@@ -646,6 +649,7 @@ void RestoreRun::write_group(const std::vector<BlobTask>& tasks, const ReadGroup
     FileJob& job = *files_[t.file];
     if (job.failed) continue;
     try {
+      options_.cancel.throw_if_cancelled();
       Bytes data = span ? repo_.open_blob(t.id, repo::BlobType::data, t.loc,
                                           ByteView(span->data() + (t.loc.offset - start), t.loc.stored_len))
                         : repo_.load_blob(t.id, repo::BlobType::data);

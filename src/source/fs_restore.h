@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cancel.h"
 #include "common/progress.h"
 #include "repo/repository.h"
 #include "repo/snapshot.h"
@@ -33,6 +34,10 @@ struct RestoreOptions {
   // target, e.g. "/base/16384") get their size and metadata but no content:
   // sparse, all zeros (a database left out of a PostgreSQL restore).
   std::vector<std::string> zero_content_under;
+  // Checked between the steps and per blob written. A cancelled restore stops
+  // with Error(interrupted); files it had not finished are removed, as after a
+  // failed read, so nothing that looks restored is partly zeros.
+  CancelToken cancel;
 };
 
 struct RestoreResult {

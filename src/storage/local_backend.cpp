@@ -115,8 +115,8 @@ void walk_files(const std::string& dir, const std::string& rel, const FileVisito
 
 }  // namespace
 
-LocalBackend::LocalBackend(std::string root, Durability durability)
-    : root_(std::move(root)), durable_(durability == Durability::synced) {
+LocalBackend::LocalBackend(std::string root, Durability durability, const Clock& clock)
+    : root_(std::move(root)), durable_(durability == Durability::synced), clock_(clock) {
   while (root_.size() > 1 && root_.ends_with('/')) root_.pop_back();
   struct stat st {};
   root_existed_ = ::stat(root_.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -326,7 +326,7 @@ size_t LocalBackend::remove_stale_temporaries() {
     // A temporary file written in the last minutes may belong to a live writer
     // that needs no exclusive lock (a lock attempt, a key slot): leave it.
     struct stat st;
-    if (::lstat(path.c_str(), &st) == 0 && ::time(nullptr) - st.st_mtime < kTempMinAgeSeconds) return;
+    if (::lstat(path.c_str(), &st) == 0 && clock_.now_ns() / 1'000'000'000 - st.st_mtime < kTempMinAgeSeconds) return;
     if (::unlink(path.c_str()) == 0) {
       ++removed;
     } else if (errno != ENOENT) {

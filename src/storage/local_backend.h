@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 
+#include "common/clock.h"
 #include "storage/backend.h"
 
 namespace strata::storage {
@@ -16,7 +17,10 @@ class LocalBackend : public Backend {
   // `unsynced` skips every fsync (atomic rename stays): for caches whose loss
   // costs only a re-download, never for a repository.
   enum class Durability { synced, unsynced };
-  explicit LocalBackend(std::string root, Durability durability = Durability::synced);
+  // `clock` judges the age of temporary files (remove_stale_temporaries); it must
+  // outlive the backend.
+  explicit LocalBackend(std::string root, Durability durability = Durability::synced,
+                        const Clock& clock = system_clock());
   std::string location() const override { return root_; }
   void put(const std::string& name, ByteView data) override;
   // Temp + fsync, then link(2) to the final name (which fails if it exists),
@@ -47,6 +51,7 @@ class LocalBackend : public Backend {
 
   std::string root_;
   bool durable_ = true;
+  const Clock& clock_;
   // The directory existed when this backend was made: it is never created again
   // (writes after the repository was moved away or its disk unmounted fail
   // instead of starting a new tree on whatever is mounted below).

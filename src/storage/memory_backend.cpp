@@ -2,18 +2,10 @@
 // local backend, so repository tests run fast and without touching the disk.
 #include "storage/memory_backend.h"
 
-#include <chrono>
-
 #include "storage/object_name_internal.h"
 
 namespace strata::storage {
 namespace {
-
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Error no_such_object(const std::string& name) {
   return Error(ExitCode::not_found, "mem:" + name + ": no such object");
@@ -26,7 +18,7 @@ void MemoryBackend::put(const std::string& name, ByteView data) {
   Bytes copy(data.begin(), data.end());
   std::lock_guard lock(mu_);
   objects_[name] = std::move(copy);
-  stored_ns_[name] = now_ns();
+  stored_ns_[name] = clock_.now_ns();
 }
 
 bool MemoryBackend::put_if_absent(const std::string& name, ByteView data) {
@@ -34,7 +26,7 @@ bool MemoryBackend::put_if_absent(const std::string& name, ByteView data) {
   Bytes copy(data.begin(), data.end());
   std::lock_guard lock(mu_);
   if (!objects_.emplace(name, std::move(copy)).second) return false;
-  stored_ns_[name] = now_ns();
+  stored_ns_[name] = clock_.now_ns();
   return true;
 }
 

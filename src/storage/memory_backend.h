@@ -3,12 +3,15 @@
 #include <map>
 #include <mutex>
 
+#include "common/clock.h"
 #include "storage/backend.h"
 
 namespace strata::storage {
 
 class MemoryBackend : public Backend {
  public:
+  // `clock` dates what is stored (ObjectInfo::modified_ns); it must outlive the backend.
+  explicit MemoryBackend(const Clock& clock = system_clock()) : clock_(clock) {}
   std::string location() const override { return "mem:"; }
   void put(const std::string& name, ByteView data) override;
   bool put_if_absent(const std::string& name, ByteView data) override;
@@ -23,6 +26,7 @@ class MemoryBackend : public Backend {
   size_t object_count();
 
  private:
+  const Clock& clock_;
   std::mutex mu_;
   std::map<std::string, Bytes> objects_;
   std::map<std::string, int64_t> stored_ns_;

@@ -35,7 +35,7 @@ class AppTest : public ::testing::Test {
     init.generate_key_file = dir_ + "/" + name + ".key";
     init.options.kdf.memory_kib = 8;
     init.options.kdf.time_cost = 1;
-    init_repository(init, clock_.now_ns());
+    init_repository(init, job_);
     RepositoryAccess access;
     access.location = init.access.location;
     access.key_file = init.generate_key_file;

@@ -8,9 +8,11 @@
 #include "app/backup.h"
 #include "app/browse.h"
 #include "app/check.h"
+#include "app/copy.h"
 #include "app/forget.h"
 #include "app/restore.h"
 #include "app/stats.h"
+#include "repo/lock.h"
 #include "app_fixture.h"
 
 namespace strata::app {
@@ -25,7 +27,9 @@ class BackupRestoreTest : public AppTest {
     b.access = access_;
     b.paths = {dir_ + "/src"};
     if (!tag.empty()) b.tags = {tag};
-    return backup(b, job_);
+    auto out = backup(b, job_);
+    clock_.advance_ns(60'000'000'000);  // the next snapshot is a minute newer
+    return out;
   }
 };
 
@@ -114,7 +118,7 @@ TEST_F(BackupRestoreTest, ForgetByPolicyThenPruneLeavesACleanRepository) {
   EXPECT_EQ(done.removed, 2u);
   ASSERT_TRUE(done.prune);
 
-  auto repo = open_repository(access_);
+  auto repo = open_repository(access_, job_);
   repo->load_index();
   auto stats = repository_stats(*repo, load_snapshots_logged(*repo));
   EXPECT_EQ(stats.snapshots, 1u);
@@ -136,7 +140,7 @@ TEST_F(BackupRestoreTest, DiffAndListSeeWhatChanged) {
   const auto second = backup_src().result.snapshot.id;
   std::map<std::string, repo::TreeChange> seen;
   auto counts = diff_snapshots(access_, first, second, repo::LatestRule::strict,
-                               [&](repo::TreeChange c, const std::string& path) { seen[path] = c; });
+                               [&](repo::TreeChange c, const std::string& path) { seen[path] = c; }, job_);
   const std::string src = dir_ + "/src";
   EXPECT_EQ(seen[src + "/change"], repo::TreeChange::modified);
   EXPECT_EQ(seen[src + "/new"], repo::TreeChange::added);
@@ -149,10 +153,10 @@ TEST_F(BackupRestoreTest, DiffAndListSeeWhatChanged) {
   std::vector<std::string> listed;
   list_files({access_, "latest", repo::LatestRule::strict}, src, [&](const std::string& p, const repo::Node&) {
     listed.push_back(p);
-  });
+  }, job_);
   EXPECT_EQ(listed, (std::vector<std::string>{src, src + "/change", src + "/keep", src + "/new"}));
   try {
-    list_files({access_, "latest", repo::LatestRule::strict}, src + "/gone", [](auto&, auto&) {});
+    list_files({access_, "latest", repo::LatestRule::strict}, src + "/gone", [](auto&, auto&) {}, job_);
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ExitCode::not_found);
@@ -186,8 +190,72 @@ TEST_F(BackupRestoreTest, CancelledJobStopsWithInterrupted) {
     EXPECT_EQ(e.code(), ExitCode::interrupted);
   }
   job_.cancel = CancelToken();
-  auto repo = open_repository(access_);
+  auto repo = open_repository(access_, job_);
   EXPECT_EQ(load_snapshots_logged(*repo).size(), 2u) << "nothing removed after the cancellation";
+}
+
+// Every long use case stops with Error(interrupted) on a cancelled job, changes
+// nothing a snapshot needs, and leaves no lock: the repository checks clean and
+// the next run works.
+class CancelledJobTest : public BackupRestoreTest {
+ protected:
+  void SetUp() override {
+    BackupRestoreTest::SetUp();
+    write_file("src/a.txt", std::string(300000, 'a'));
+    write_file("src/b/c.txt", "gamma");
+    snapshot_ = backup_src().result.snapshot.id;
+    cancel_.cancel("interrupted by test");
+    job_.cancel = cancel_.token();
+  }
+  template <typename Fn>
+  void expect_interrupted(Fn fn) {
+    try {
+      fn();
+      ADD_FAILURE() << "a cancelled job ran to its end";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::interrupted) << e.what();
+      EXPECT_STREQ(e.what(), "interrupted by test");
+    }
+    job_.cancel = CancelToken();
+    auto repo = open_repository(access_, job_);
+    EXPECT_TRUE(repo::list_locks(*repo).empty()) << "the cancelled job's lock is gone";
+    EXPECT_EQ(load_snapshots_logged(*repo).size(), 1u);
+    EXPECT_TRUE(check(CheckRequest{access_, {}}, job_).errors.empty());
+  }
+  std::string snapshot_;
+  CancelSource cancel_;
+};
+
+TEST_F(CancelledJobTest, Backup) {
+  write_file("src/new.txt", "new");
+  expect_interrupted([&] { backup_src(); });
+}
+
+TEST_F(CancelledJobTest, Restore) {
+  RestoreRequest r;
+  r.access = access_;
+  r.snapshot = snapshot_;
+  r.options.target = dir_ + "/restored";
+  expect_interrupted([&] { restore(r, job_); });
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/restored" + dir_ + "/src/a.txt"))
+      << "no file that looks restored";
+}
+
+TEST_F(CancelledJobTest, CheckAndPrune) {
+  expect_interrupted([&] { check(CheckRequest{access_, {}}, job_); });
+  job_.cancel = cancel_.token();
+  expect_interrupted([&] { prune(PruneRequest{access_, {}, 0}, job_); });
+}
+
+TEST_F(CancelledJobTest, Copy) {
+  CopyRequest c;
+  c.from = access_;
+  c.to = make_repository("copy");
+  c.all = true;
+  expect_interrupted([&] { copy(c, job_); });
+  auto other = open_repository(c.to, job_);
+  EXPECT_TRUE(load_snapshots_logged(*other).empty());
+  EXPECT_TRUE(repo::list_locks(*other).empty());
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ crypto::Argon2Params cheap_kdf() {
 }
 
 TEST_F(AppTest, KeySlotsCannotLockTheOperatorOut) {
-  auto repo = open_repository(access_);
+  auto repo = open_repository(access_, job_);
   auto slots = list_key_slots(*repo);
   ASSERT_EQ(slots.size(), 1u);
   EXPECT_TRUE(slots[0].current);
@@ -43,14 +43,14 @@ TEST_F(AppTest, KeySlotsCannotLockTheOperatorOut) {
 }
 
 TEST_F(AppTest, AGeneratedKeyFileOpensTheRepository) {
-  auto repo = open_repository(access_);
+  auto repo = open_repository(access_, job_);
   const std::string key = dir_ + "/second.key";
   add_key_slot(*repo, "", key, "second", cheap_kdf(), clock_.now_ns());
   RepositoryAccess other = access_;
   other.key_file = key;
-  EXPECT_NO_THROW(open_repository(other));
+  EXPECT_NO_THROW(open_repository(other, job_));
   other.key_file = dir_ + "/repo.key-missing";
-  EXPECT_THROW(open_repository(other), Error);
+  EXPECT_THROW(open_repository(other, job_), Error);
 }
 
 TEST_F(AppTest, TierPlanMovesPacksByTheAgeOfTheirNewestSnapshot) {
@@ -62,7 +62,7 @@ TEST_F(AppTest, TierPlanMovesPacksByTheAgeOfTheirNewestSnapshot) {
   backup(b, job_);
   policy::Lifecycle lifecycle;
   lifecycle.directories = {{"warm", dir_ + "/warm"}, {"cold", dir_ + "/cold"}, {"archive", dir_ + "/archive"}};
-  auto repo = open_repository(access_);
+  auto repo = open_repository(access_, job_);
   repo->load_index();
   auto snaps = load_snapshots_logged(*repo);
   auto young = plan_tier_moves(*repo, snaps, lifecycle, clock_.now_ns());

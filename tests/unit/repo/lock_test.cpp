@@ -11,7 +11,8 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
-#include "common/time_util.h"
+#include "common/cancel.h"
+#include "common/fake_clock.h"
 #include "repo/lock.h"
 #include "repo_test_util.h"
 
@@ -81,18 +82,18 @@ TEST(LockTest, ListedLockDescribesItself) {
   EXPECT_EQ(info.host, this_host());
   EXPECT_EQ(info.operation, "backup");
   EXPECT_TRUE(info.readable);
-  EXPECT_FALSE(lock_is_stale(info, now_ns()));
+  EXPECT_FALSE(lock_is_stale(info, r->clock().now_ns()));
   EXPECT_TRUE(contains(info.describe(), "shared lock by pid")) << info.describe();
 }
 
 TEST(LockTest, DeadProcessLockIsStaleAndIgnored) {
   TestRepo r;
   int pid = dead_pid();
-  std::string id = write_lock(*r, /*exclusive=*/true, this_host(), pid, now_ns());
+  std::string id = write_lock(*r, /*exclusive=*/true, this_host(), pid, r->clock().now_ns());
   auto locks = list_locks(*r);
   ASSERT_EQ(locks.size(), 1u);
   EXPECT_EQ(locks[0].pid, pid);
-  EXPECT_TRUE(lock_is_stale(locks[0], now_ns()));
+  EXPECT_TRUE(lock_is_stale(locks[0], r->clock().now_ns()));
   {
     auto shared = RepoLock::acquire(*r, false, "backup");  // not blocked by the dead lock
   }
@@ -103,17 +104,51 @@ TEST(LockTest, DeadProcessLockIsStaleAndIgnored) {
 TEST(LockTest, LiveLockOnOtherHostBlocksUntilItExpires) {
   TestRepo r;
   // Same pid as a dead one but on another host: the pid cannot be checked there.
-  std::string fresh = write_lock(*r, true, "elsewhere.example", dead_pid(), now_ns());
+  std::string fresh = write_lock(*r, true, "elsewhere.example", dead_pid(), r->clock().now_ns());
   std::string msg;
   EXPECT_EQ(code_of([&] { RepoLock::acquire(*r, false, "backup"); }, &msg), ExitCode::lock_held);
   EXPECT_TRUE(contains(msg, "elsewhere.example")) << msg;
   r->backend().remove("locks/" + fresh);
-  int64_t old = now_ns() - 31LL * 60 * 1000000000LL;
+  int64_t old = r->clock().now_ns() - 31LL * 60 * 1000000000LL;
   write_lock(*r, true, "elsewhere.example", 1, old);
   auto locks = list_locks(*r);
   ASSERT_EQ(locks.size(), 1u);
-  EXPECT_TRUE(lock_is_stale(locks[0], now_ns())) << "not refreshed for 31 minutes";
+  EXPECT_TRUE(lock_is_stale(locks[0], r->clock().now_ns())) << "not refreshed for 31 minutes";
   EXPECT_NO_THROW(RepoLock::acquire(*r, false, "backup"));
+}
+
+// A lock on another host goes stale 30 minutes after its last refresh by the
+// repository's clock: no sleeping, the clock is moved.
+TEST(LockTest, StalenessFollowsTheRepositoryClock) {
+  TestRepo r;
+  FakeClock clock;
+  r->set_clock(clock);
+  write_lock(*r, true, "elsewhere.example", 1, clock.now_ns());
+  EXPECT_EQ(code_of([&] { RepoLock::acquire(*r, false, "backup"); }), ExitCode::lock_held);
+  clock.advance_ns(29LL * 60 * 1000000000LL);
+  EXPECT_EQ(code_of([&] { RepoLock::acquire(*r, false, "backup"); }), ExitCode::lock_held);
+  clock.advance_ns(2LL * 60 * 1000000000LL);
+  EXPECT_NO_THROW(RepoLock::acquire(*r, false, "backup"));
+}
+
+// Waiting for a lock: the wait is measured and slept on the repository's clock
+// (a FakeClock runs through 60 s at once), and a cancelled job stops waiting with
+// Error(interrupted), leaving no lock of its own behind.
+TEST(LockTest, WaitEndsAtTheDeadlineOrOnCancellation) {
+  TestRepo r;
+  FakeClock clock;
+  r->set_clock(clock);
+  auto held = RepoLock::acquire(*r, true, "prune");
+  const int64_t before = clock.monotonic_ns();
+  EXPECT_EQ(code_of([&] { RepoLock::acquire(*r, false, "backup", 60); }), ExitCode::lock_held);
+  EXPECT_GE(clock.monotonic_ns() - before, 60LL * 1000000000LL);
+  CancelSource cancel;
+  cancel.cancel("interrupted by SIGTERM");
+  std::string msg;
+  EXPECT_EQ(code_of([&] { RepoLock::acquire(*r, false, "backup", 3600, cancel.token()); }, &msg),
+            ExitCode::interrupted);
+  EXPECT_EQ(msg, "interrupted by SIGTERM");
+  EXPECT_EQ(list_locks(*r).size(), 1u) << "only the holder's lock";
 }
 
 TEST(LockTest, UnreadableLockBlocks) {
@@ -122,7 +157,7 @@ TEST(LockTest, UnreadableLockBlocks) {
   auto locks = list_locks(*r);
   ASSERT_EQ(locks.size(), 1u);
   EXPECT_FALSE(locks[0].readable);
-  EXPECT_FALSE(lock_is_stale(locks[0], now_ns()));
+  EXPECT_FALSE(lock_is_stale(locks[0], r->clock().now_ns()));
   std::string msg;
   EXPECT_EQ(code_of([&] { RepoLock::acquire(*r, false, "backup"); }, &msg), ExitCode::lock_held);
   EXPECT_TRUE(contains(msg, "unreadable")) << msg;
@@ -131,9 +166,9 @@ TEST(LockTest, UnreadableLockBlocks) {
 
 TEST(LockTest, RemoveLocks) {
   TestRepo r;
-  std::string dead = write_lock(*r, false, this_host(), dead_pid(), now_ns());
+  std::string dead = write_lock(*r, false, this_host(), dead_pid(), r->clock().now_ns());
   auto live = RepoLock::acquire(*r, false, "backup");
-  std::string foreign = write_lock(*r, false, "elsewhere.example", 4242, now_ns());
+  std::string foreign = write_lock(*r, false, "elsewhere.example", 4242, r->clock().now_ns());
   auto removed = remove_locks(*r, false);
   ASSERT_EQ(removed.size(), 1u);
   EXPECT_EQ(removed[0].id, dead);
