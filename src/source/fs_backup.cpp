@@ -2,6 +2,7 @@
 #include "source/fs_backup.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -51,6 +52,18 @@ using internal::SubtreeTask;
 using internal::Walker;
 
 constexpr uint64_t kDefaultInFlight = 16ull * 1024 * 1024;
+
+// Returns once `fd` has input (or end of file, or an error for read(2) to report);
+// Error(interrupted) when `cancel` fires first.
+void wait_readable(int fd, const CancelToken& cancel) {
+  constexpr int kSliceMs = 200;
+  for (;;) {
+    cancel.throw_if_cancelled();
+    pollfd p{fd, POLLIN, 0};
+    const int ready = ::poll(&p, 1, kSliceMs);
+    if (ready > 0 || (ready < 0 && errno != EINTR)) return;
+  }
+}
 
 // One backup: the walk on the calling thread, a second walker on a helper thread
 // that takes whole subtrees while it is free (so that a phase of small files,
@@ -244,6 +257,9 @@ BackupResult Archiver::run_stream(int fd, const std::string& name) {
   entry.node.mtime_ns = entry.node.ctime_ns = entry.node.atime_ns = start;
   entry.node.size = main_.chunk_input(entry, [&](uint8_t* dst, size_t room) -> size_t {
     for (;;) {
+      // A pipe whose writer stalls must not keep a cancelled job waiting: wait
+      // for input in short slices and look at the token in between.
+      wait_readable(fd, ctx_.opts.cancel);
       ssize_t n = read(fd, dst, room);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) throw io_error("reading standard input", errno);
