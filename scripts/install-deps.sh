@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libssl-dev libzstd-dev libargon2-dev
-  libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libpq-dev libcurl4-openssl-dev
+  libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libpq-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
 )

@@ -13,6 +13,7 @@
 #include "config/ranges.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/log_sinks.h"
 
 int main(int argc, char** argv) {
   using namespace strata;
@@ -20,10 +21,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   cli::install_signal_cancellation();
   // What the library layers log: warnings and errors as one stderr line each.
-  set_default_log_sink([](LogLevel level, std::string_view message) {
-    if (level < LogLevel::warning) return;
-    std::fprintf(stderr, "strata: %s: %.*s\n", log_level_name(level), static_cast<int>(message.size()), message.data());
-  });
+  set_default_log_sink(stderr_log_sink("strata", LogLevel::warning));
   CLI::App app{"Strata: encrypted, deduplicated backup and disaster recovery", "strata"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION);
