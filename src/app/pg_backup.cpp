@@ -15,8 +15,10 @@ PgBackupOutcome backup_postgres(const PgBackupRequest& request, Job& job) {
   opts.from_standby = request.from_standby;
   opts.threads = job.threads;
   opts.host = local_hostname();
-  auto repo = open_repository(request.access);
-  auto lock = repo::RepoLock::acquire(*repo, false, "pg backup");
+  opts.cancel = job.cancel;
+  opts.clock = job.clock;
+  auto repo = open_repository(request.access, job);
+  auto lock = repo::RepoLock::acquire(*repo, false, "pg backup", 0, job.cancel);
   opts.check_lock = [&lock] { lock->check_held(); };
   repo->load_index();
   auto snaps = load_snapshots_logged(*repo);
@@ -24,12 +26,13 @@ PgBackupOutcome backup_postgres(const PgBackupRequest& request, Job& job) {
 }
 
 pg::PgRestoreResult restore_postgres(const PgRestoreRequest& request, Job& job) {
-  auto repo = open_repository(request.access);
-  auto lock = lock_for_reading(request.access, *repo, "pg restore");
+  auto repo = open_repository(request.access, job);
+  auto lock = lock_for_reading(request.access, *repo, "pg restore", job);
   repo->load_index();
   auto snaps = load_snapshots_logged(*repo);
   pg::PgRestoreOptions opts = request.options;
   opts.threads = job.threads;
+  opts.cancel = job.cancel;
   return pg::run_pg_restore(*repo, snaps, opts, job.progress);
 }
 

@@ -45,8 +45,8 @@ ArchiveLag measure_archive_lag(const pg::StanzaSettings& settings, const StanzaI
 
 }  // namespace
 
-StanzaInfo stanza_info(const RepositoryAccess& access, const pg::StanzaSettings& settings, int64_t now_ns) {
-  auto [repo, stanza] = open_stanza(access, settings.name);
+StanzaInfo stanza_info(const RepositoryAccess& access, const pg::StanzaSettings& settings, Job& job) {
+  auto [repo, stanza] = open_stanza(access, settings.name, job);
   StanzaInfo info;
   info.stanza = stanza;
   info.backups = pg::list_backups(load_snapshots_logged(*repo), settings.name);
@@ -58,7 +58,7 @@ StanzaInfo stanza_info(const RepositoryAccess& access, const pg::StanzaSettings&
     info.wal_stored_bytes += f.stored_size;
     if (f.file.kind == pg::WalFileKind::segment) ++info.wal_segments;
   }
-  if (info.window.latest_ns) info.newest_wal_age_seconds = static_cast<double>(now_ns - info.window.latest_ns) / 1e9;
+  if (info.window.latest_ns) info.newest_wal_age_seconds = static_cast<double>(job.now_ns() - info.window.latest_ns) / 1e9;
   info.lag = measure_archive_lag(settings, info);
   return info;
 }

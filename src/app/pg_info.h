@@ -32,7 +32,6 @@ struct StanzaInfo {
   ArchiveLag lag;
 };
 
-StanzaInfo stanza_info(const RepositoryAccess& access, const source::postgres::StanzaSettings& stanza,
-                       int64_t now_ns);
+StanzaInfo stanza_info(const RepositoryAccess& access, const source::postgres::StanzaSettings& stanza, Job& job);
 
 }  // namespace strata::app

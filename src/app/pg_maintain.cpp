@@ -35,7 +35,7 @@ void remove_expired_backups(repo::Repository& repo, repo::RepoLock& lock, const 
 }  // namespace
 
 PgExpireOutcome expire_postgres(const PgExpireRequest& request, Job& job) {
-  auto [repo, stanza] = open_stanza(request.access, request.stanza.name);
+  auto [repo, stanza] = open_stanza(request.access, request.stanza.name, job);
   auto lock = repo::RepoLock::acquire(*repo, !request.dry_run, "pg expire");
   auto backups = pg::list_backups(load_snapshots_logged(*repo), request.stanza.name);
   pg::WalArchive archive(*repo, stanza);
@@ -58,8 +58,8 @@ PgExpireOutcome expire_postgres(const PgExpireRequest& request, Job& job) {
 
 pg::VerifyReport verify_postgres(const RepositoryAccess& access, const std::string& stanza_name, bool read_data,
                                  Job& job) {
-  auto [repo, stanza] = open_stanza(access, stanza_name);
-  auto lock = lock_for_reading(access, *repo, "pg verify");
+  auto [repo, stanza] = open_stanza(access, stanza_name, job);
+  auto lock = lock_for_reading(access, *repo, "pg verify", job);
   repo->load_index();
   auto snaps = load_snapshots_logged(*repo);
   return pg::verify_stanza(*repo, snaps, stanza, read_data, job.threads, job.progress);
@@ -67,8 +67,8 @@ pg::VerifyReport verify_postgres(const RepositoryAccess& access, const std::stri
 
 pg::TableRestoreResult restore_table(const RepositoryAccess& access, const pg::TableRestoreOptions& options, Job& job,
                                      const pg::StepNote& note) {
-  auto repo = open_repository(access);
-  auto lock = lock_for_reading(access, *repo, "pg restore-table");
+  auto repo = open_repository(access, job);
+  auto lock = lock_for_reading(access, *repo, "pg restore-table", job);
   repo->load_index();
   auto snaps = load_snapshots_logged(*repo);
   pg::TableRestoreOptions opts = options;

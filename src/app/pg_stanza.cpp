@@ -6,9 +6,9 @@
 
 namespace strata::app {
 
-OpenedStanza open_stanza(const RepositoryAccess& access, const std::string& stanza) {
+OpenedStanza open_stanza(const RepositoryAccess& access, const std::string& stanza, const Job& job) {
   OpenedStanza out;
-  out.repo = open_repository(access);
+  out.repo = open_repository(access, job);
   repo::RecordStore records(*out.repo);
   out.stanza = source::postgres::load_stanza(records, stanza, out.repo->backend().location());
   return out;

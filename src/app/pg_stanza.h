@@ -18,7 +18,7 @@ struct OpenedStanza {
 };
 
 // Error(not_found) telling how to create the stanza when it is missing.
-OpenedStanza open_stanza(const RepositoryAccess& access, const std::string& stanza);
+OpenedStanza open_stanza(const RepositoryAccess& access, const std::string& stanza, const Job& job);
 
 struct WalTarget {
   std::string name;  // "main" or the replica's name

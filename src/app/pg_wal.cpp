@@ -13,27 +13,28 @@ namespace strata::app {
 
 namespace pg = source::postgres;
 
-StanzaCreated create_stanza(const WalDestination& where) {
+StanzaCreated create_stanza(const WalDestination& where, Job& job) {
   pg::PgConnection conn(where.stanza.primary);
   StanzaCreated out;
   out.cluster = pg::describe_cluster(conn, where.stanza.name);
+  out.cluster.created_ns = job.now_ns();
   for (const auto& target : wal_targets(where.main, where.stanza, where.replicas)) {
-    auto repo = open_repository(target.access);
+    auto repo = open_repository(target.access, job);
     repo::RecordStore records(*repo);
     out.created = pg::create_stanza(records, out.cluster) || out.created;
   }
   return out;
 }
 
-WalPushed push_wal(const WalDestination& where, const std::string& path) {
+WalPushed push_wal(const WalDestination& where, const std::string& path, Job& job) {
   auto targets = wal_targets(where.main, where.stanza, where.replicas);
   WalPushed out;
   if (targets.size() == 1) {
-    auto [repo, stanza] = open_stanza(where.main, where.stanza.name);
+    auto [repo, stanza] = open_stanza(where.main, where.stanza.name, job);
     out.stored = pg::WalArchive(*repo, stanza, where.stanza.wal_compression_level).push(path);
     return out;
   }
-  WalQuorum quorum(where.stanza, std::move(targets));
+  WalQuorum quorum(where.stanza, std::move(targets), job);
   out.repositories = quorum.push(path);
   out.quorum = quorum.quorum();
   out.stored = true;
@@ -41,17 +42,17 @@ WalPushed push_wal(const WalDestination& where, const std::string& path) {
 }
 
 void run_wal_pusher(const WalDestination& where, const std::string& pg_wal, unsigned parallel,
-                    const std::string& for_segment) {
+                    const std::string& for_segment, Job& job) {
   const pg::SpoolDirs spool{where.stanza.spool};
   auto targets = wal_targets(where.main, where.stanza, where.replicas);
   if (targets.size() > 1) {
-    WalQuorum quorum(where.stanza, std::move(targets));
+    WalQuorum quorum(where.stanza, std::move(targets), job);
     pg::run_async_pusher([&](const std::string& path) { quorum.push(path); }, spool, pg_wal, parallel);
     return;
   }
   OpenedStanza opened;
   try {
-    opened = open_stanza(where.main, where.stanza.name);
+    opened = open_stanza(where.main, where.stanza.name, job);
   } catch (const Error& e) {
     // Tell the waiting wal-push why, instead of letting it time out.
     pg::report_async_push_failure(spool, for_segment, e);
@@ -62,22 +63,23 @@ void run_wal_pusher(const WalDestination& where, const std::string& pg_wal, unsi
 }
 
 void fetch_wal(const RepositoryAccess& access, const std::string& stanza_name, const std::string& name,
-               const std::string& dest) {
-  auto [repo, stanza] = open_stanza(access, stanza_name);
+               const std::string& dest, Job& job) {
+  auto [repo, stanza] = open_stanza(access, stanza_name, job);
   auto data = pg::WalArchive(*repo, stanza).get(name);
   if (!data) throw Error(ExitCode::not_found, "WAL file " + name + " is not in the archive of stanza " + stanza_name);
   // PostgreSQL reads it once right away; a crash makes it ask again.
   pg::replace_file(dest, *data, pg::Durability::rename_only);
 }
 
-void run_wal_fetcher(const RepositoryAccess& access, const pg::StanzaSettings& stanza, unsigned ahead) {
-  auto [repo, record] = open_stanza(access, stanza.name);
+void run_wal_fetcher(const RepositoryAccess& access, const pg::StanzaSettings& stanza, unsigned ahead, Job& job) {
+  auto [repo, record] = open_stanza(access, stanza.name, job);
   pg::run_async_fetcher(*repo, record, pg::SpoolDirs{stanza.spool}, ahead);
 }
 
-pg::ArchiveCheckResult check_wal_archiving(const RepositoryAccess& access, const pg::StanzaSettings& stanza) {
-  auto repo = open_repository(access);
-  return pg::check_archive(*repo, stanza);
+pg::ArchiveCheckResult check_wal_archiving(const RepositoryAccess& access, const pg::StanzaSettings& stanza,
+                                           Job& job) {
+  auto repo = open_repository(access, job);
+  return pg::check_archive(*repo, stanza, job.cancel, *job.clock);
 }
 
 }  // namespace strata::app

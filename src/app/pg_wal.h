@@ -30,7 +30,7 @@ struct StanzaCreated {
 
 // Connects to the primary and records the stanza in the main repository and every
 // archive_to replica. Error(conflict) when a repository records another cluster.
-StanzaCreated create_stanza(const WalDestination& where);
+StanzaCreated create_stanza(const WalDestination& where, Job& job);
 
 struct WalPushed {
   size_t repositories = 1;  // how many repositories hold the file now
@@ -41,26 +41,27 @@ struct WalPushed {
 // Archives the WAL file at `path`; durable on return. With archive_to, returns
 // once the stanza's quorum holds it (see WalQuorum). Error(conflict) when different
 // content is already archived under the name.
-WalPushed push_wal(const WalDestination& where, const std::string& path);
+WalPushed push_wal(const WalDestination& where, const std::string& path, Job& job);
 
 // The background pusher of asynchronous archiving: pushes what PostgreSQL marked
 // ready in `pg_wal`, `parallel` at a time, acknowledging each in the spool only
 // once durable (with archive_to: once the quorum holds it). A failure to open the
 // repository is reported to the waiting wal-push of `for_segment`.
 void run_wal_pusher(const WalDestination& where, const std::string& pg_wal, unsigned parallel,
-                    const std::string& for_segment);
+                    const std::string& for_segment, Job& job);
 
 // Writes archived WAL file `name` to `dest` (renamed into place). Error(not_found)
 // when the archive does not hold it.
 void fetch_wal(const RepositoryAccess& access, const std::string& stanza, const std::string& name,
-               const std::string& dest);
+               const std::string& dest, Job& job);
 
 // The background fetcher of asynchronous restore: keeps the next `ahead` segments
 // in the spool of `stanza`.
-void run_wal_fetcher(const RepositoryAccess& access, const source::postgres::StanzaSettings& stanza, unsigned ahead);
+void run_wal_fetcher(const RepositoryAccess& access, const source::postgres::StanzaSettings& stanza, unsigned ahead,
+                     Job& job);
 
 // Switches WAL on the primary and waits until that segment is in the repository.
 source::postgres::ArchiveCheckResult check_wal_archiving(const RepositoryAccess& access,
-                                                         const source::postgres::StanzaSettings& stanza);
+                                                         const source::postgres::StanzaSettings& stanza, Job& job);
 
 }  // namespace strata::app

@@ -130,17 +130,6 @@ std::unique_ptr<repo::RepoLock> lock_for_reading(const RepositoryAccess& access,
   return std::move(read.lock);
 }
 
-// TRANSITIONAL
-std::unique_ptr<repo::Repository> open_repository(const RepositoryAccess& access) {
-  static Job j;
-  return open_repository(access, j);
-}
-std::unique_ptr<repo::RepoLock> lock_for_reading(const RepositoryAccess& access, repo::Repository& repo,
-                                                 const std::string& operation) {
-  static Job j;
-  return lock_for_reading(access, repo, operation, j);
-}
-
 repo::SnapshotList load_snapshot_list_logged(repo::Repository& repo) {
   auto list = repo::load_snapshot_list(repo);
   for (const auto& bad : list.unreadable)

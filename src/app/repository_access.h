@@ -44,11 +44,6 @@ crypto::SlotInfo make_slot_info(const std::string& label, int64_t now_ns);
 // local metadata cache (<cache_dir>/<repository id>) unless no_cache. The
 // repository keeps time by the job's clock (locks are dated and aged by it).
 std::unique_ptr<repo::Repository> open_repository(const RepositoryAccess& access, const Job& job);
-// TRANSITIONAL (removed with the pg merge)
-std::unique_ptr<repo::Repository> open_repository(const RepositoryAccess& access);
-std::unique_ptr<repo::RepoLock> lock_for_reading(const RepositoryAccess& access, repo::Repository& repo,
-                                                 const std::string& operation);
-
 // The lock of an operation that only reads `repo`: a shared lock; none with
 // no_lock; none when the repository cannot be written (read-only mount, no write
 // permission, a bucket that refuses writes), after one logged warning. Throws

@@ -11,8 +11,9 @@ namespace strata::app {
 
 namespace pg = source::postgres;
 
-WalQuorum::WalQuorum(const pg::StanzaSettings& st, std::vector<WalTarget> targets)
-    : stanza_name_(st.name),
+WalQuorum::WalQuorum(const pg::StanzaSettings& st, std::vector<WalTarget> targets, const Job& job)
+    : job_(job),
+      stanza_name_(st.name),
       level_(st.wal_compression_level),
       quorum_(st.wal_quorum > 0 ? static_cast<size_t>(st.wal_quorum) : targets.size()) {
   for (auto& w : targets) {
@@ -28,7 +29,7 @@ void WalQuorum::push_to(Target& t, const std::string& path) {
   {
     std::lock_guard lock(t.open_mu);
     if (!t.repo) {
-      auto opened = open_stanza(t.where.access, stanza_name_);
+      auto opened = open_stanza(t.where.access, stanza_name_, job_);
       t.stanza = std::move(opened.stanza);
       t.repo = std::move(opened.repo);
     }

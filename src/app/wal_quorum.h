@@ -16,7 +16,8 @@ namespace strata::app {
 
 class WalQuorum {
  public:
-  WalQuorum(const source::postgres::StanzaSettings& st, std::vector<WalTarget> targets);
+  // `job` must outlive the quorum (its repositories keep its clock).
+  WalQuorum(const source::postgres::StanzaSettings& st, std::vector<WalTarget> targets, const Job& job);
 
   // Stores the WAL file at `path` in every repository in parallel. Returns the
   // number holding it when that is at least the quorum (a logged warning
@@ -40,6 +41,7 @@ class WalQuorum {
   };
   void push_to(Target& t, const std::string& path);
 
+  const Job& job_;
   std::string stanza_name_;
   int level_;
   size_t quorum_;

@@ -31,7 +31,7 @@ void register_stanza_create(CLI::App& group, GlobalOptions& g, int& exit_code) {
   add_pg_options(*cmd, *a);
   cmd->callback([&g, &exit_code, a] {
     auto st = resolve_stanza(g, *a);
-    auto [cluster, created] = app::create_stanza(wal_destination(g, st));
+    auto [cluster, created] = app::create_stanza(wal_destination(g, st), job(g));
     if (g.json) {
       nlohmann::json j = {{"stanza", st.name}, {"created", created}, {"system_id", std::to_string(cluster.system_id)},
                           {"server_version_num", cluster.server_version_num}};
@@ -79,7 +79,7 @@ void register_wal_push(CLI::App& group, GlobalOptions& g, int& exit_code) {
         exit_code = 0;
         return;
       }
-      auto pushed = app::push_wal(wal_destination(g, st), *path);
+      auto pushed = app::push_wal(wal_destination(g, st), *path, job(g));
       if (!g.quiet && g.json)
         std::printf("%s\n", (st.archive_to.empty()
                                  ? nlohmann::json({{"file", *path}, {"stored", pushed.stored}})
@@ -110,7 +110,7 @@ void register_wal_push_worker(CLI::App& group, GlobalOptions& g, int& exit_code)
   cmd->callback([&g, &exit_code, a, pg_wal, parallel, for_name] {
     a->async = true;
     auto st = resolve_stanza(g, *a);
-    app::run_wal_pusher(wal_destination(g, st), *pg_wal, *parallel, *for_name);
+    app::run_wal_pusher(wal_destination(g, st), *pg_wal, *parallel, *for_name, job(g));
     exit_code = 0;
   });
 }
@@ -142,7 +142,7 @@ void register_wal_get(CLI::App& group, GlobalOptions& g, int& exit_code) {
           return;
         }
       }
-      app::fetch_wal(repository_access(g), st.name, *name, *dest);
+      app::fetch_wal(repository_access(g), st.name, *name, *dest, job(g));
       if (spool) keep_fetching();
       exit_code = 0;
     } catch (const Error& e) {
@@ -163,7 +163,7 @@ void register_wal_get_worker(CLI::App& group, GlobalOptions& g, int& exit_code) 
   cmd->callback([&g, &exit_code, a, ahead] {
     a->async = true;
     auto st = resolve_stanza(g, *a);
-    app::run_wal_fetcher(repository_access(g), st, *ahead);
+    app::run_wal_fetcher(repository_access(g), st, *ahead, job(g));
     exit_code = 0;
   });
 }
@@ -175,7 +175,7 @@ void register_pg_check(CLI::App& group, GlobalOptions& g, int& exit_code) {
   add_pg_options(*cmd, *a);
   cmd->callback([&g, &exit_code, a] {
     auto st = resolve_stanza(g, *a);
-    auto r = app::check_wal_archiving(repository_access(g), st);
+    auto r = app::check_wal_archiving(repository_access(g), st, job(g));
     if (g.json)
       std::printf("%s\n", nlohmann::json({{"stanza", st.name}, {"segment", r.segment}, {"seconds", r.seconds}}).dump().c_str());
     else

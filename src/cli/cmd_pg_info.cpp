@@ -19,7 +19,7 @@ void register_pg_info(CLI::App& group, GlobalOptions& g, int& exit_code) {
   add_pg_options(*cmd, *a);
   cmd->callback([&g, &exit_code, a] {
     auto st = resolve_stanza(g, *a);
-    const auto info = app::stanza_info(repository_access(g), st, job(g).now_ns());
+    const auto info = app::stanza_info(repository_access(g), st, job(g));
     const auto& [stanza, backups, ranges, window, segments, wal_bytes, wal_age, archive_lag] = info;
     nlohmann::json lag = nullptr;
     std::string lag_text = archive_lag.why_not;

@@ -52,7 +52,7 @@ source::postgres::StanzaSettings resolve_stanza(GlobalOptions& g, PgArgs& a) {
 }
 
 app::OpenedStanza open_stanza(const GlobalOptions& g, const std::string& stanza) {
-  return app::open_stanza(repository_access(g), stanza);
+  return app::open_stanza(repository_access(g), stanza, job(g));
 }
 
 std::vector<app::WalTarget> wal_targets(const GlobalOptions& g, const source::postgres::StanzaSettings& st) {

@@ -6,10 +6,6 @@
 #include <ctime>
 
 namespace strata {
-int64_t now_ns() {  // TRANSITIONAL
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 static std::tm to_tm(int64_t ns) {
   time_t secs = static_cast<time_t>(ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000);

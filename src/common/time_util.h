@@ -7,7 +7,6 @@
 #include <string>
 
 namespace strata {
-int64_t now_ns();  // TRANSITIONAL (removed with the pg merge)
 
 // "2026-11-25T11:49:01.123456789Z"
 std::string format_rfc3339(int64_t ns);

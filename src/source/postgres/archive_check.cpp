@@ -1,9 +1,6 @@
 // End-to-end archive check (see archive_check.h).
 #include "source/postgres/archive_check.h"
 
-#include <chrono>
-#include <thread>
-
 #include "common/error.h"
 #include "repo/record_store.h"
 #include "source/postgres/pg_connection.h"
@@ -11,7 +8,8 @@
 
 namespace strata::source::postgres {
 
-ArchiveCheckResult check_archive(repo::Repository& repo, const StanzaSettings& st) {
+ArchiveCheckResult check_archive(repo::Repository& repo, const StanzaSettings& st, const CancelToken& cancel,
+                                 const Clock& clock) {
   repo::RecordStore records(repo);
   const StanzaRecord stanza = load_stanza(records, st.name, repo.backend().location());
   PgConnection conn(st.primary);
@@ -25,10 +23,10 @@ ArchiveCheckResult check_archive(repo::Repository& repo, const StanzaSettings& s
   ArchiveCheckResult result;
   result.segment = conn.value("SELECT pg_walfile_name(pg_switch_wal())");
   WalArchive archive(repo, stanza);
-  const auto start = std::chrono::steady_clock::now();
-  const auto deadline = start + std::chrono::seconds(st.archive_timeout_seconds);
+  const int64_t start_ns = clock.monotonic_ns();
+  const int64_t deadline_ns = start_ns + int64_t{st.archive_timeout_seconds} * 1'000'000'000;
   while (!archive.contains(result.segment)) {
-    if (std::chrono::steady_clock::now() >= deadline) {
+    if (clock.monotonic_ns() >= deadline_ns) {
       auto row = conn.query(
           "SELECT coalesce(last_archived_wal, '(none)'), coalesce(last_failed_wal, '(none)'), "
           "coalesce(to_char(last_failed_time at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '-'), failed_count::text "
@@ -41,9 +39,9 @@ ArchiveCheckResult check_archive(repo::Repository& repo, const StanzaSettings& s
                                         repo.backend().location() + " within " +
                                         std::to_string(st.archive_timeout_seconds) + " s" + detail);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!clock.sleep_for_ms(100, cancel)) cancel.throw_if_cancelled();
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = static_cast<double>(clock.monotonic_ns() - start_ns) / 1e9;
   return result;
 }
 

@@ -5,6 +5,8 @@
 #pragma once
 #include <string>
 
+#include "common/cancel.h"
+#include "common/clock.h"
 #include "repo/repository.h"
 #include "source/postgres/stanza.h"
 
@@ -15,6 +17,9 @@ struct ArchiveCheckResult {
   double seconds = 0;      // how long it took
 };
 
-ArchiveCheckResult check_archive(repo::Repository& repo, const StanzaSettings& settings);
+// The wait for the segment is measured on `clock`; Error(interrupted) once
+// `cancel` fires while it waits.
+ArchiveCheckResult check_archive(repo::Repository& repo, const StanzaSettings& settings, const CancelToken& cancel,
+                                 const Clock& clock);
 
 }  // namespace strata::source::postgres

@@ -3,10 +3,8 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <memory>
-#include <thread>
 
 #include "common/error.h"
 #include "common/time_util.h"
@@ -59,149 +57,242 @@ std::vector<std::string> pgdata_excludes(const std::string& pgdata) {
   return out;
 }
 
-PgBackupResult run_pg_backup(repo::Repository& repo, const std::vector<repo::Snapshot>& snaps,
-                             const PgBackupOptions& options, ProgressCounters& progress) {
-  const StanzaSettings& st = options.settings;
-  repo::RecordStore records(repo);
-  const StanzaRecord stanza = load_stanza(records, st.name, repo.backend().location());
+namespace {
 
-  PgConnection primary(st.primary);
-  check_same_cluster(stanza, describe_cluster(primary, st.name));
-  if (primary.value("SELECT pg_is_in_recovery()::text") == "true")
-    throw Error(ExitCode::source, primary.where() + " is a standby (in recovery); give the primary as --pghost/--pgport "
-                                                    "and the standby with --standby-host/--standby-port");
-  const std::string archive_mode = primary.value("SELECT current_setting('archive_mode')");
-  if (archive_mode == "off")
-    throw Error(ExitCode::source, primary.where() + " has archive_mode = off: the WAL a backup needs would never reach "
-                                                    "the repository; set archive_mode = on and archive_command = "
-                                                    "'strata pg wal-push --stanza " + st.name + " %p'");
-  // The server whose files are copied and which runs pg_backup_start/stop.
-  std::unique_ptr<PgConnection> standby;
-  std::string source_dir = st.pgdata;
-  if (options.from_standby) {
-    if (!st.standby) throw Error(ExitCode::usage, "--from-standby needs the standby: --standby-host/--standby-port (or standby: in strata.yaml)");
-    if (st.standby_pgdata.empty()) throw Error(ExitCode::usage, "--from-standby needs the standby's data directory: --standby-pgdata");
-    standby = std::make_unique<PgConnection>(*st.standby);
-    check_same_cluster(stanza, describe_cluster(*standby, st.name));
-    if (standby->value("SELECT pg_is_in_recovery()::text") != "true")
-      throw Error(ExitCode::source, standby->where() + " is not a standby (not in recovery)");
-    source_dir = st.standby_pgdata;
+// One backup, step by step: connect to the server(s) and check they are the
+// stanza's cluster, choose the prior backup, start the backup, copy the files
+// through the file-backup pipeline, and — just before the snapshot is committed —
+// stop the backup and wait until its WAL is in the repository.
+class PgBackupRun {
+ public:
+  PgBackupRun(repo::Repository& repo, const std::vector<repo::Snapshot>& snaps, const PgBackupOptions& options,
+              ProgressCounters& progress)
+      : repo_(repo), snaps_(snaps), options_(options), st_(options.settings), progress_(progress),
+        stanza_(load_stanza_of(repo, st_.name)), primary_(st_.primary) {}
+
+  PgBackupResult run() {
+    connect();
+    choose_prior();
+    describe_backup();
+    options_.cancel.throw_if_cancelled();
+    start_backup();
+    WalArchive archive(repo_, stanza_, st_.wal_compression_level);
+    archive_ = &archive;
+    const bool checksums = conn().value("SELECT current_setting('data_checksums')") == "on";
+    PageChecksumInspector inspector(pgdata_, b_.start_lsn, tablespace_roots());
+    BackupOptions fs = file_options(checksums ? &inspector : nullptr);
+    fs.before_commit = [&](repo::Snapshot& snap) { finish_before_commit(snap, inspector); };
+    BackupResult r = backup_paths(repo_, fs, progress_);
+    b_.snapshot = r.snapshot;
+    result_.backup = std::move(b_);
+    result_.files = r.snapshot.summary;
+    result_.checksums_validated = checksums;
+    return std::move(result_);
   }
-  PgConnection& conn = standby ? *standby : primary;
-  const int version = conn.server_version_num();
-  if (source_dir.empty()) throw Error(ExitCode::usage, "no data directory for stanza " + st.name + ": give --pgdata");
-  const std::string pgdata = real_path(source_dir);
-  const std::string server_dir = conn.value("SELECT current_setting('data_directory')");
-  if (real_path(server_dir) != pgdata)
-    throw Error(ExitCode::usage, "data directory " + source_dir + " is not the one of " + conn.where() +
+
+ private:
+  static StanzaRecord load_stanza_of(repo::Repository& repo, const std::string& name) {
+    repo::RecordStore records(repo);
+    return load_stanza(records, name, repo.backend().location());
+  }
+  PgConnection& conn() { return standby_ ? *standby_ : primary_; }
+
+  void connect();
+  void check_primary();
+  void connect_standby();
+  void check_data_directory();
+  void choose_prior();
+  void describe_backup();
+  void start_backup();
+  std::vector<std::pair<std::string, std::string>> tablespace_roots() const;
+  BackupOptions file_options(ContentInspector* inspector) const;
+  void finish_before_commit(repo::Snapshot& snap, const PageChecksumInspector& inspector);
+  void stop_backup();
+  void wait_for_wal();
+
+  repo::Repository& repo_;
+  const std::vector<repo::Snapshot>& snaps_;
+  const PgBackupOptions& options_;
+  const StanzaSettings& st_;
+  ProgressCounters& progress_;
+  const StanzaRecord stanza_;
+  PgConnection primary_;
+  std::unique_ptr<PgConnection> standby_;  // the server copied from, with --from-standby
+  int version_ = 0;
+  std::string pgdata_;
+  const PgBackup* prior_ = nullptr;
+  std::vector<PgBackup> backups_;
+  WalArchive* archive_ = nullptr;
+  PgBackup b_;
+  PgBackupResult result_;
+};
+
+void PgBackupRun::connect() {
+  check_primary();
+  if (options_.from_standby) connect_standby();
+  version_ = conn().server_version_num();
+  check_data_directory();
+}
+
+void PgBackupRun::check_primary() {
+  check_same_cluster(stanza_, describe_cluster(primary_, st_.name));
+  if (primary_.value("SELECT pg_is_in_recovery()::text") == "true")
+    throw Error(ExitCode::source, primary_.where() + " is a standby (in recovery); give the primary as --pghost/--pgport "
+                                                     "and the standby with --standby-host/--standby-port");
+  if (primary_.value("SELECT current_setting('archive_mode')") == "off")
+    throw Error(ExitCode::source, primary_.where() + " has archive_mode = off: the WAL a backup needs would never reach "
+                                                     "the repository; set archive_mode = on and archive_command = "
+                                                     "'strata pg wal-push --stanza " + st_.name + " %p'");
+}
+
+void PgBackupRun::connect_standby() {
+  if (!st_.standby) throw Error(ExitCode::usage, "--from-standby needs the standby: --standby-host/--standby-port (or standby: in strata.yaml)");
+  if (st_.standby_pgdata.empty()) throw Error(ExitCode::usage, "--from-standby needs the standby's data directory: --standby-pgdata");
+  standby_ = std::make_unique<PgConnection>(*st_.standby);
+  check_same_cluster(stanza_, describe_cluster(*standby_, st_.name));
+  if (standby_->value("SELECT pg_is_in_recovery()::text") != "true")
+    throw Error(ExitCode::source, standby_->where() + " is not a standby (not in recovery)");
+}
+
+// The directory copied must be the one the server (primary or standby) runs on.
+void PgBackupRun::check_data_directory() {
+  const std::string source_dir = standby_ ? st_.standby_pgdata : st_.pgdata;
+  if (source_dir.empty()) throw Error(ExitCode::usage, "no data directory for stanza " + st_.name + ": give --pgdata");
+  pgdata_ = real_path(source_dir);
+  const std::string server_dir = conn().value("SELECT current_setting('data_directory')");
+  if (real_path(server_dir) != pgdata_)
+    throw Error(ExitCode::usage, "data directory " + source_dir + " is not the one of " + conn().where() +
                                      " (it uses " + server_dir + ")");
+}
 
-  const std::vector<PgBackup> backups = list_backups(snaps, st.name);
-  PgBackupResult result;
-  result.requested = options.type;
-  PgBackup b;
-  b.stanza = st.name;
-  b.type = options.type;
-  const PgBackup* prior = nullptr;
-  if (options.type != BackupType::full) {
-    prior = latest_of(backups, options.type == BackupType::diff);
-    if (!prior || prior->system_id != stanza.system_id) {
-      prior = nullptr;
-      b.type = BackupType::full;
-      result.notes.push_back(std::string("no prior full backup of stanza ") + st.name + ": making a full backup instead of " +
-                             backup_type_name(options.type));
-    }
-  }
-  b.prior = prior ? prior->snapshot.id : "";
-  b.system_id = stanza.system_id;
-  b.server_version_num = version;
-  b.pgdata = pgdata;
-  b.from_standby = options.from_standby;
-  b.label = "strata " + format_rfc3339(now_ns()) + " " + backup_type_name(b.type);
-  for (const auto& row : conn.query("SELECT oid::text, datname FROM pg_database")) b.databases[row[0]] = row[1];
-  for (const auto& row : conn.query("SELECT oid::text, spcname, pg_tablespace_location(oid) FROM pg_tablespace "
-                                    "WHERE pg_tablespace_location(oid) <> ''"))
-    b.tablespaces[row[0]] = {row[1], real_path(row[2])};
+// incr and diff need a prior backup of this cluster; without one the backup is full.
+void PgBackupRun::choose_prior() {
+  backups_ = list_backups(snaps_, st_.name);
+  result_.requested = options_.type;
+  b_.type = options_.type;
+  if (options_.type == BackupType::full) return;
+  prior_ = latest_of(backups_, options_.type == BackupType::diff);
+  if (prior_ && prior_->system_id == stanza_.system_id) return;
+  prior_ = nullptr;
+  b_.type = BackupType::full;
+  result_.notes.push_back(std::string("no prior full backup of stanza ") + st_.name +
+                          ": making a full backup instead of " + backup_type_name(options_.type));
+}
 
-  // The copy may begin only once the checkpoint of pg_backup_start is done; files
-  // modified from a second before that on are never trusted from the prior backup.
-  b.start_ns = now_ns();
-  const std::string start_sql = version >= 150000 ? "SELECT pg_backup_start($1, true)::text"
-                                                  : "SELECT pg_start_backup($1, true, false)::text";
-  auto start_lsn = parse_lsn(conn.value(start_sql, {b.label}));
-  if (!start_lsn) throw Error(ExitCode::source, conn.where() + ": pg_backup_start returned no LSN");
-  b.start_lsn = *start_lsn;
+void PgBackupRun::describe_backup() {
+  b_.stanza = st_.name;
+  b_.prior = prior_ ? prior_->snapshot.id : "";
+  b_.system_id = stanza_.system_id;
+  b_.server_version_num = version_;
+  b_.pgdata = pgdata_;
+  b_.from_standby = options_.from_standby;
+  b_.label = "strata " + format_rfc3339(options_.clock->now_ns()) + " " + backup_type_name(b_.type);
+  for (const auto& row : conn().query("SELECT oid::text, datname FROM pg_database")) b_.databases[row[0]] = row[1];
+  for (const auto& row : conn().query("SELECT oid::text, spcname, pg_tablespace_location(oid) FROM pg_tablespace "
+                                      "WHERE pg_tablespace_location(oid) <> ''"))
+    b_.tablespaces[row[0]] = {row[1], real_path(row[2])};
+}
 
-  WalArchive archive(repo, stanza, st.wal_compression_level);
-  const bool checksums = conn.value("SELECT current_setting('data_checksums')") == "on";
-  std::vector<std::pair<std::string, std::string>> tablespace_roots;  // location -> "pg_tblspc/<oid>"
-  for (const auto& [oid, t] : b.tablespaces) tablespace_roots.emplace_back(t.location, "pg_tblspc/" + oid);
-  PageChecksumInspector inspector(pgdata, b.start_lsn, tablespace_roots);
+// The copy may begin only once the checkpoint of pg_backup_start is done; files
+// modified from a second before that on are never trusted from the prior backup.
+void PgBackupRun::start_backup() {
+  b_.start_ns = options_.clock->now_ns();
+  const std::string start_sql = version_ >= 150000 ? "SELECT pg_backup_start($1, true)::text"
+                                                   : "SELECT pg_start_backup($1, true, false)::text";
+  auto start_lsn = parse_lsn(conn().value(start_sql, {b_.label}));
+  if (!start_lsn) throw Error(ExitCode::source, conn().where() + ": pg_backup_start returned no LSN");
+  b_.start_lsn = *start_lsn;
+}
+
+std::vector<std::pair<std::string, std::string>> PgBackupRun::tablespace_roots() const {
+  std::vector<std::pair<std::string, std::string>> roots;  // location -> "pg_tblspc/<oid>"
+  for (const auto& [oid, t] : b_.tablespaces) roots.emplace_back(t.location, "pg_tblspc/" + oid);
+  return roots;
+}
+
+BackupOptions PgBackupRun::file_options(ContentInspector* inspector) const {
   BackupOptions fs;
-  if (checksums) fs.inspector = &inspector;
-  fs.paths = {pgdata};
-  for (const auto& [oid, t] : b.tablespaces) fs.paths.push_back(t.location);
-  fs.excludes = pgdata_excludes(pgdata);
-  fs.force = b.type == BackupType::full;
-  fs.parent = prior ? &prior->snapshot : nullptr;
-  fs.reuse_only_mtime_before_ns = prior ? prior->start_ns - 1'000'000'000 : 0;
+  fs.inspector = inspector;
+  fs.paths = {pgdata_};
+  for (const auto& [oid, t] : b_.tablespaces) fs.paths.push_back(t.location);
+  fs.excludes = pgdata_excludes(pgdata_);
+  fs.force = b_.type == BackupType::full;
+  fs.parent = prior_ ? &prior_->snapshot : nullptr;
+  fs.reuse_only_mtime_before_ns = prior_ ? prior_->start_ns - 1'000'000'000 : 0;
   fs.ignore_vanished = true;
   fs.unreadable_is_fatal = true;
-  fs.tags = {"pg", std::string("pg-") + backup_type_name(b.type)};
-  fs.dataset = backup_dataset(st.name);
-  fs.host = options.host;
-  fs.threads = options.threads;
-  fs.before_commit = [&](repo::Snapshot& snap) {
-    // pg_control after every other file: for a backup from a standby its
-    // minimum recovery point is where the restored copy becomes consistent.
-    snap.tree = replace_file_in_tree(repo, snap.tree, pgdata + "/global/pg_control", pgdata + "/global/pg_control");
-    const std::string stop_sql = version >= 150000
-                                     ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(false)"
-                                     : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, false)";
-    auto rows = conn.query(stop_sql);
-    if (rows.size() != 1 || rows[0].size() != 3) throw Error(ExitCode::source, conn.where() + ": pg_backup_stop returned no row");
-    b.stop_ns = now_ns();
-    auto stop = parse_lsn(rows[0][0]);
-    if (!stop) throw Error(ExitCode::source, conn.where() + ": pg_backup_stop returned no LSN");
-    b.stop_lsn = *stop;
-    b.backup_label = rows[0][1];
-    b.tablespace_map = rows[0][2];
-    b.timeline = static_cast<uint32_t>(std::stoul("0" + label_field(b.backup_label, "START TIMELINE")));
-    if (b.timeline == 0) throw Error(ExitCode::source, conn.where() + ": backup label has no START TIMELINE");
-    const uint64_t seg = stanza.wal_segment_size;
-    const uint64_t first = segment_number(b.start_lsn, seg), last = segment_number(b.stop_lsn - 1, seg);
-    b.start_wal = segment_file_name(b.timeline, first, seg);
-    b.stop_wal = segment_file_name(b.timeline, last, seg);
-    // On a primary pg_backup_stop switched to a new segment; a standby cannot, so
-    // the primary switches (once the standby has replayed past the stop LSN, the
-    // segment holding it exists on the primary too). archive_command pushes the
-    // last one needed; the backup counts only once all are in the repository.
-    if (standby) primary.query("SELECT pg_switch_wal()");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(st.archive_timeout_seconds);
-    std::vector<std::string> missing;
-    while (true) {
-      missing = archive.missing_segments(b.timeline, first, last);
-      if (missing.empty() || std::chrono::steady_clock::now() >= deadline) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    if (!missing.empty())
-      throw Error(ExitCode::source, "backup of stanza " + st.name + " is not usable: WAL segment " + missing.front() +
-                                        (missing.size() > 1 ? " (and " + std::to_string(missing.size() - 1) + " more)" : "") +
-                                        " did not reach the repository within " +
-                                        std::to_string(st.archive_timeout_seconds) +
-                                        " s; check archive_command and the server log ('strata pg check' tests the path)");
-    if (options.check_lock) options.check_lock();
-    b.checksum_pages = inspector.pages_checked();
-    b.checksum_errors = inspector.errors();
-    b.snapshot = snap;
-    snap.source_json = b.to_source_json();
-  };
-  BackupResult r = backup_paths(repo, fs, progress);
-  b.snapshot = r.snapshot;
-  result.backup = std::move(b);
-  result.files = r.snapshot.summary;
-  result.checksums_validated = checksums;
-  return result;
+  fs.tags = {"pg", std::string("pg-") + backup_type_name(b_.type)};
+  fs.dataset = backup_dataset(st_.name);
+  fs.host = options_.host;
+  fs.threads = options_.threads;
+  fs.cancel = options_.cancel;
+  fs.clock = options_.clock;
+  return fs;
+}
+
+// pg_control after every other file: for a backup from a standby its minimum
+// recovery point is where the restored copy becomes consistent. Then the backup
+// is stopped and its WAL awaited; only then may the snapshot be committed.
+void PgBackupRun::finish_before_commit(repo::Snapshot& snap, const PageChecksumInspector& inspector) {
+  snap.tree = replace_file_in_tree(repo_, snap.tree, pgdata_ + "/global/pg_control", pgdata_ + "/global/pg_control");
+  stop_backup();
+  wait_for_wal();
+  if (options_.check_lock) options_.check_lock();
+  b_.checksum_pages = inspector.pages_checked();
+  b_.checksum_errors = inspector.errors();
+  b_.snapshot = snap;
+  snap.source_json = b_.to_source_json();
+}
+
+void PgBackupRun::stop_backup() {
+  const std::string stop_sql = version_ >= 150000
+                                   ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(false)"
+                                   : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, false)";
+  auto rows = conn().query(stop_sql);
+  if (rows.size() != 1 || rows[0].size() != 3)
+    throw Error(ExitCode::source, conn().where() + ": pg_backup_stop returned no row");
+  b_.stop_ns = options_.clock->now_ns();
+  auto stop = parse_lsn(rows[0][0]);
+  if (!stop) throw Error(ExitCode::source, conn().where() + ": pg_backup_stop returned no LSN");
+  b_.stop_lsn = *stop;
+  b_.backup_label = rows[0][1];
+  b_.tablespace_map = rows[0][2];
+  b_.timeline = static_cast<uint32_t>(std::stoul("0" + label_field(b_.backup_label, "START TIMELINE")));
+  if (b_.timeline == 0) throw Error(ExitCode::source, conn().where() + ": backup label has no START TIMELINE");
+  const uint64_t seg = stanza_.wal_segment_size;
+  b_.start_wal = segment_file_name(b_.timeline, segment_number(b_.start_lsn, seg), seg);
+  b_.stop_wal = segment_file_name(b_.timeline, segment_number(b_.stop_lsn - 1, seg), seg);
+}
+
+// On a primary pg_backup_stop switched to a new segment; a standby cannot, so the
+// primary switches (once the standby has replayed past the stop LSN, the segment
+// holding it exists on the primary too). archive_command pushes the last one
+// needed; the backup counts only once all are in the repository.
+void PgBackupRun::wait_for_wal() {
+  if (standby_) primary_.query("SELECT pg_switch_wal()");
+  const uint64_t seg = stanza_.wal_segment_size;
+  const uint64_t first = segment_number(b_.start_lsn, seg), last = segment_number(b_.stop_lsn - 1, seg);
+  const Clock& clock = *options_.clock;
+  const int64_t deadline_ns = clock.monotonic_ns() + int64_t{st_.archive_timeout_seconds} * 1'000'000'000;
+  std::vector<std::string> missing;
+  while (true) {
+    missing = archive_->missing_segments(b_.timeline, first, last);
+    if (missing.empty() || clock.monotonic_ns() >= deadline_ns) break;
+    if (!clock.sleep_for_ms(100, options_.cancel)) options_.cancel.throw_if_cancelled();
+  }
+  if (!missing.empty())
+    throw Error(ExitCode::source, "backup of stanza " + st_.name + " is not usable: WAL segment " + missing.front() +
+                                      (missing.size() > 1 ? " (and " + std::to_string(missing.size() - 1) + " more)" : "") +
+                                      " did not reach the repository within " +
+                                      std::to_string(st_.archive_timeout_seconds) +
+                                      " s; check archive_command and the server log ('strata pg check' tests the path)");
+}
+
+}  // namespace
+
+PgBackupResult run_pg_backup(repo::Repository& repo, const std::vector<repo::Snapshot>& snaps,
+                             const PgBackupOptions& options, ProgressCounters& progress) {
+  return PgBackupRun(repo, snaps, options, progress).run();
 }
 
 }  // namespace strata::source::postgres

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "common/cancel.h"
+#include "common/clock.h"
 #include "common/progress.h"
 #include "repo/repository.h"
 #include "repo/snapshot.h"
@@ -29,6 +31,11 @@ struct PgBackupOptions {
   unsigned threads = 0;
   std::string host;                  // recorded in the snapshot; empty: this host
   std::function<void()> check_lock;  // throws when the repository lock was lost
+  // Checked between the steps, by the file copy and while WAL is awaited; a
+  // cancelled backup is no snapshot (pg_backup_stop is not called: the session's
+  // end aborts the backup on the server).
+  CancelToken cancel;
+  const Clock* clock = &system_clock();  // label, start/stop times, the WAL wait
 };
 
 struct PgBackupResult {

@@ -211,10 +211,11 @@ const PgBackup& choose_backup(const std::vector<PgBackup>& backups, const Recove
   return backups.back();
 }
 
-PgRestoreResult run_pg_restore(repo::Repository& repo, const std::vector<repo::Snapshot>& snaps,
-                               const PgRestoreOptions& options, ProgressCounters& progress) {
-  repo::RecordStore records(repo);
-  const StanzaRecord stanza = load_stanza(records, options.stanza, repo.backend().location());
+namespace {
+
+// The data directory to restore into, absolute; refused while a server runs on
+// it, or when it is not empty without --delta.
+std::string checked_pgdata(const PgRestoreOptions& options) {
   if (options.pgdata.empty()) throw Error(ExitCode::usage, "give the data directory to restore into: --pgdata DIR");
   const std::string pgdata = fs::absolute(options.pgdata).lexically_normal().string();
   if (server_running(pgdata))
@@ -222,29 +223,32 @@ PgRestoreResult run_pg_restore(repo::Repository& repo, const std::vector<repo::S
   if (!options.delta && !directory_is_empty(pgdata))
     throw Error(ExitCode::usage, pgdata + " is not empty; restore into an empty directory, or add --delta to "
                                           "bring this copy up to date (files not in the backup are removed)");
+  return pgdata;
+}
 
-  const std::vector<PgBackup> backups = list_backups(snaps, options.stanza);
-  WalArchive archive(repo, stanza);
-  const std::vector<ArchivedWal> wal = archive.list();
-  const RecoverableWindow window = recoverable_window(backups, wal);
-  const PgBackup& b = choose_backup(backups, window, options.target, options.set);
-
-  const uint64_t seg = stanza.wal_segment_size;
+// A backup is usable only with the WAL from its start to its stop.
+void require_backup_wal(const PgBackup& b, WalArchive& archive, uint64_t seg) {
   auto missing = archive.missing_segments(b.timeline, segment_number(b.start_lsn, seg),
                                           segment_number(b.stop_lsn - 1, seg));
   if (!missing.empty())
     throw Error(ExitCode::integrity, "backup " + b.snapshot.id.substr(0, 8) + " needs WAL " + b.start_wal + " .. " +
                                          b.stop_wal + " to become consistent, but " + missing.front() +
                                          " is not in the repository");
+}
 
-  // Tablespaces: where each goes, checked before anything is written.
+struct TablespacePlan {
   std::vector<std::pair<const PgBackup::Tablespace*, std::string>> spaces;  // -> destination
-  std::string tablespace_map;
+  std::string map_text;  // tablespace_map content for the new locations
+};
+
+// Where each tablespace goes, checked before anything is written.
+TablespacePlan plan_tablespaces(const PgBackup& b, const PgRestoreOptions& options) {
   for (const auto& [key, dir] : options.tablespace_map) {
     bool known = false;
     for (const auto& [oid, t] : b.tablespaces) known = known || key == oid || key == t.name;
     if (!known) throw Error(ExitCode::not_found, "backup " + b.snapshot.id.substr(0, 8) + " has no tablespace " + key);
   }
+  TablespacePlan plan;
   for (const auto& [oid, t] : b.tablespaces) {
     std::string dest = options.tablespaces_under.empty() ? t.location : options.tablespaces_under + "/" + oid;
     if (auto it = options.tablespace_map.find(oid); it != options.tablespace_map.end()) dest = it->second;
@@ -253,70 +257,74 @@ PgRestoreResult run_pg_restore(repo::Repository& repo, const std::vector<repo::S
     if (!options.delta && !directory_is_empty(dest))
       throw Error(ExitCode::usage, "tablespace " + t.name + " (oid " + oid + "): " + dest +
                                        " is not empty; give --tablespace-map " + t.name + "=DIR, empty it, or add --delta");
-    spaces.emplace_back(&t, dest);
-    tablespace_map += oid + " " + dest + "\n";
+    plan.spaces.emplace_back(&t, dest);
+    plan.map_text += oid + " " + dest + "\n";
   }
+  return plan;
+}
 
-  std::error_code ec;
-  fs::create_directories(pgdata, ec);
-  if (ec) throw io_error("creating " + pgdata, ec.value());
-  if (options.delta) remove_extraneous(repo, b, pgdata);
+// --db-include: every other non-system database is restored as holes below
+// base/<oid> (recovery still runs); returns their names.
+std::vector<std::string> leave_out_databases(const PgBackup& b, const PgRestoreOptions& options, RestoreOptions& ro) {
+  std::vector<std::string> left_out;
+  if (options.db_include.empty()) return left_out;
+  if (b.databases.empty())
+    throw Error(ExitCode::usage, "backup " + b.snapshot.id.substr(0, 8) + " does not list its databases; --db-include needs a newer backup");
+  std::set<std::string> names;
+  for (const auto& [oid, name] : b.databases) names.insert(name);
+  for (const auto& want : options.db_include)
+    if (!names.count(want)) {
+      std::string all;
+      for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+      throw Error(ExitCode::not_found, "database " + want + " is not in backup " + b.snapshot.id.substr(0, 8) + " (it has " + all + ")");
+    }
+  for (const auto& [oid, name] : b.databases) {
+    const bool system = name == "template0" || name == "template1" || name == "postgres";
+    if (system || std::find(options.db_include.begin(), options.db_include.end(), name) != options.db_include.end()) continue;
+    ro.zero_content_under.push_back("/base/" + oid);
+    left_out.push_back(name);
+  }
+  return left_out;
+}
 
-  PgRestoreResult result;
-  result.backup = b;
+RestoreOptions restore_options(const PgRestoreOptions& options, const std::string& target, const std::string& subtree) {
   RestoreOptions ro;
-  ro.target = pgdata;
-  ro.subtree = b.pgdata;
+  ro.target = target;
+  ro.subtree = subtree;
   ro.threads = options.threads;
   ro.delta = options.delta;
-  std::vector<std::string> left_out;
-  if (!options.db_include.empty()) {
-    if (b.databases.empty())
-      throw Error(ExitCode::usage, "backup " + b.snapshot.id.substr(0, 8) + " does not list its databases; --db-include needs a newer backup");
-    std::set<std::string> names;
-    for (const auto& [oid, name] : b.databases) names.insert(name);
-    for (const auto& want : options.db_include)
-      if (!names.count(want)) {
-        std::string all;
-        for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-        throw Error(ExitCode::not_found, "database " + want + " is not in backup " + b.snapshot.id.substr(0, 8) + " (it has " + all + ")");
-      }
-    for (const auto& [oid, name] : b.databases) {
-      const bool system = name == "template0" || name == "template1" || name == "postgres";
-      if (system || std::find(options.db_include.begin(), options.db_include.end(), name) != options.db_include.end()) continue;
-      ro.zero_content_under.push_back("/base/" + oid);
-      left_out.push_back(name);
-    }
-  }
-  result.files = restore_snapshot(repo, b.snapshot, ro, progress);
-  if (!result.files.integrity_errors.empty())
-    throw Error(ExitCode::integrity, "restore of " + pgdata + " is incomplete: " + result.files.integrity_errors.front() +
-                                         (result.files.integrity_errors.size() > 1
-                                              ? " (and " + std::to_string(result.files.integrity_errors.size() - 1) + " more)"
-                                              : "") + "; do not start this cluster");
+  ro.cancel = options.cancel;
+  return ro;
+}
 
-  for (const auto& [t, dest] : spaces) {
-    RestoreOptions to;
-    to.target = dest;
-    to.subtree = t->location;
-    to.threads = options.threads;
-    to.delta = options.delta;
-    auto r = restore_snapshot(repo, b.snapshot, to, progress);
-    if (!r.integrity_errors.empty())
-      throw Error(ExitCode::integrity, "restore of tablespace " + t->name + " into " + dest + " is incomplete: " +
-                                           r.integrity_errors.front() + "; do not start this cluster");
-    result.files.files += r.files;
-    result.files.bytes += r.bytes;
+Error incomplete(const std::string& what, const std::vector<std::string>& errors) {
+  return Error(ExitCode::integrity, "restore of " + what + " is incomplete: " + errors.front() +
+                                        (errors.size() > 1 ? " (and " + std::to_string(errors.size() - 1) + " more)" : "") +
+                                        "; do not start this cluster");
+}
+
+void restore_tablespaces(repo::Repository& repo, const PgBackup& b, const TablespacePlan& plan,
+                         const PgRestoreOptions& options, ProgressCounters& progress, RestoreResult& total) {
+  for (const auto& [t, dest] : plan.spaces) {
+    auto r = restore_snapshot(repo, b.snapshot, restore_options(options, dest, t->location), progress);
+    if (!r.integrity_errors.empty()) throw incomplete("tablespace " + t->name + " into " + dest, r.integrity_errors);
+    total.files += r.files;
+    total.bytes += r.bytes;
   }
-  struct stat owner {};
-  if (::stat(pgdata.c_str(), &owner) != 0) throw io_error("inspecting " + pgdata, errno);
+}
+
+// backup_label, and tablespace_map where the server recreates pg_tblspc/<oid>
+// links at its first start; owned like the data directory.
+void write_backup_files(const std::string& pgdata, const PgBackup& b, const TablespacePlan& plan,
+                        const struct stat& owner) {
   ::chmod(pgdata.c_str(), 0700);
   replace_file(pgdata + "/backup_label", b.backup_label, Durability::synced, &owner);
-  // Where the server recreates pg_tblspc/<oid> links at its first start.
-  if (!tablespace_map.empty()) replace_file(pgdata + "/tablespace_map", tablespace_map, Durability::synced, &owner);
+  if (!plan.map_text.empty()) replace_file(pgdata + "/tablespace_map", plan.map_text, Durability::synced, &owner);
   else if (!b.tablespace_map.empty()) replace_file(pgdata + "/tablespace_map", b.tablespace_map, Durability::synced, &owner);
+}
 
-  auto& s = result.settings;
+std::vector<std::string> recovery_settings(const PgRestoreOptions& options) {
+  std::vector<std::string> s;
   s.push_back("restore_command = " + conf_quote(options.restore_command));
   switch (options.target.kind) {
     case TargetKind::latest: break;
@@ -326,16 +334,15 @@ PgRestoreResult run_pg_restore(repo::Repository& repo, const std::vector<repo::S
     case TargetKind::name: s.push_back("recovery_target_name = " + conf_quote(options.target.text)); break;
     case TargetKind::immediate: s.push_back("recovery_target = 'immediate'"); break;
   }
-  if (options.target.kind != TargetKind::latest) {
-    s.push_back("recovery_target_action = " + conf_quote(options.target_action));
-  }
+  if (options.target.kind != TargetKind::latest) s.push_back("recovery_target_action = " + conf_quote(options.target_action));
   if (options.archive_off) s.push_back("archive_mode = 'off'");
   std::string timeline = options.target_timeline;
   if (timeline.empty()) timeline = options.target.kind == TargetKind::latest ? "latest" : "current";
   s.push_back("recovery_target_timeline = " + conf_quote(timeline));
-  write_recovery_settings(pgdata, s, owner);
-  replace_file(pgdata + "/recovery.signal", "", Durability::synced, &owner);
+  return s;
+}
 
+std::string start_hint(const PgRestoreOptions& options, const std::string& pgdata, const struct stat& owner) {
   std::string action_text;
   if (options.target.kind == TargetKind::latest)
     action_text = "it replays every archived WAL segment, then opens for writes on a new timeline";
@@ -346,9 +353,44 @@ PgRestoreResult run_pg_restore(repo::Repository& repo, const std::vector<repo::S
                   "SELECT pg_wal_replay_resume(); to open it for writes";
   else
     action_text = "it replays WAL up to the target and shuts down; remove recovery.signal only if you mean to open it";
-  result.left_out = left_out;
-  result.start_hint = "start it as the owner of " + pgdata + " (uid " + std::to_string(owner.st_uid) +
-                      "): pg_ctl -D " + pgdata + " -l LOGFILE start — " + action_text;
+  return "start it as the owner of " + pgdata + " (uid " + std::to_string(owner.st_uid) + "): pg_ctl -D " + pgdata +
+         " -l LOGFILE start — " + action_text;
+}
+
+}  // namespace
+
+PgRestoreResult run_pg_restore(repo::Repository& repo, const std::vector<repo::Snapshot>& snaps,
+                               const PgRestoreOptions& options, ProgressCounters& progress) {
+  repo::RecordStore records(repo);
+  const StanzaRecord stanza = load_stanza(records, options.stanza, repo.backend().location());
+  const std::string pgdata = checked_pgdata(options);
+  const std::vector<PgBackup> backups = list_backups(snaps, options.stanza);
+  WalArchive archive(repo, stanza);
+  const RecoverableWindow window = recoverable_window(backups, archive.list());
+  const PgBackup& b = choose_backup(backups, window, options.target, options.set);
+  require_backup_wal(b, archive, stanza.wal_segment_size);
+  const TablespacePlan plan = plan_tablespaces(b, options);
+  options.cancel.throw_if_cancelled();
+
+  std::error_code ec;
+  fs::create_directories(pgdata, ec);
+  if (ec) throw io_error("creating " + pgdata, ec.value());
+  if (options.delta) remove_extraneous(repo, b, pgdata);
+  PgRestoreResult result;
+  result.backup = b;
+  RestoreOptions ro = restore_options(options, pgdata, b.pgdata);
+  result.left_out = leave_out_databases(b, options, ro);
+  result.files = restore_snapshot(repo, b.snapshot, ro, progress);
+  if (!result.files.integrity_errors.empty()) throw incomplete(pgdata, result.files.integrity_errors);
+  restore_tablespaces(repo, b, plan, options, progress, result.files);
+
+  struct stat owner {};
+  if (::stat(pgdata.c_str(), &owner) != 0) throw io_error("inspecting " + pgdata, errno);
+  write_backup_files(pgdata, b, plan, owner);
+  result.settings = recovery_settings(options);
+  write_recovery_settings(pgdata, result.settings, owner);
+  replace_file(pgdata + "/recovery.signal", "", Durability::synced, &owner);
+  result.start_hint = start_hint(options, pgdata, owner);
   return result;
 }
 

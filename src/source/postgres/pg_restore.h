@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cancel.h"
 #include "common/progress.h"
 #include "repo/repository.h"
 #include "repo/snapshot.h"
@@ -69,6 +70,7 @@ struct PgRestoreOptions {
   std::string tablespaces_under;
   std::string restore_command;          // full command with %f and %p
   unsigned threads = 0;
+  CancelToken cancel;  // checked before the first write and by the file restore
 };
 
 struct PgRestoreResult {

@@ -74,7 +74,6 @@ StanzaRecord describe_cluster(PgConnection& conn, const std::string& stanza) {
       "FROM pg_settings WHERE name = 'wal_segment_size'"));
   r.block_size = static_cast<uint32_t>(std::stoul(row[0][3]));
   r.data_checksums = row[0][4] == "on";
-  r.created_ns = now_ns();
   if (r.server_version_num < 130000)
     throw Error(ExitCode::source, conn.where() + " runs PostgreSQL " + std::to_string(r.server_version_num) +
                                       "; Strata supports PostgreSQL 13 and later");

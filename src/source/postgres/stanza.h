@@ -51,7 +51,8 @@ void check_stanza_name(const std::string& name);
 // "pg/<stanza>" — every record of the stanza lives below it.
 std::string stanza_prefix(const std::string& name);
 
-// Reads the cluster's identity from a running server.
+// Reads the cluster's identity from a running server (created_ns stays 0: the
+// caller that records the stanza dates it).
 StanzaRecord describe_cluster(PgConnection& conn, const std::string& stanza);
 
 // The stanza's record, or Error(not_found) telling how to create it.
