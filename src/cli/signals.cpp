@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+#include "common/emergency_cleanup.h"
+
 namespace strata::cli {
 namespace {
 
@@ -31,6 +33,7 @@ std::string signal_name(int sig) {
 }
 
 [[noreturn]] void exit_now(int sig, const char* why) {
+  run_emergency_cleanups();  // scratch servers and temporary files of the job
   std::fflush(stdout);
   std::fprintf(stderr, "\nstrata: error: interrupted by %s; %s, exiting without waiting for it\n",
                signal_name(sig).c_str(), why);

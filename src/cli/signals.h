@@ -4,8 +4,9 @@
 // safe point and unwinds — destructors remove its lock, scratch directories and
 // child processes — and main() prints the error and exits 130. A second signal,
 // or a job that has not stopped within the grace period, ends the process at once
-// (exit 130): what that can leave behind is what a crash leaves, and a lock of a
-// process that is gone is stale for every other process on the host.
+// (exit 130) after the emergency cleanups (common/emergency_cleanup.h: scratch
+// servers, temporary files); otherwise what that can leave behind is what a crash
+// leaves, and a lock of a process that is gone is stale for every process on the host.
 #pragma once
 #include "common/cancel.h"
 

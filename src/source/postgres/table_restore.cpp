@@ -28,7 +28,7 @@
 #include <thread>
 
 #include "common/error.h"
-#include "common/interrupt.h"
+#include "common/emergency_cleanup.h"
 #include "common/log.h"
 #include "common/time_util.h"
 #include "repo/record_store.h"
@@ -472,12 +472,12 @@ void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms
 
 // The scratch directory and the server running in it, as one guard: whatever
 // happens, the server is stopped and the directory removed (kept, stopped,
-// with keep). An interrupt (SIGINT/SIGTERM/SIGHUP) does the same before strata
-// exits.
+// with keep). A forced exit that does not unwind (run_emergency_cleanups) still
+// shuts the server down and removes the directory.
 class ScratchInstance {
  public:
   ScratchInstance(std::string dir, bool keep) : dir_(std::move(dir)), keep_(keep) {
-    cleanup_ = add_interrupt_cleanup([this] { Abandon(); });
+    cleanup_ = add_emergency_cleanup([this] { Abandon(); });
   }
   ~ScratchInstance() {
     if (finished_) return;
@@ -523,7 +523,7 @@ class ScratchInstance {
   void Finish(std::vector<std::string>& warnings) {
     Stop(warnings);
     Remove(warnings);
-    remove_interrupt_cleanup(cleanup_);
+    remove_emergency_cleanup(cleanup_);
     finished_ = true;
   }
 
@@ -553,7 +553,7 @@ class ScratchInstance {
     if (ec) warnings.push_back("removing the scratch directory " + dir_ + ": " + ec.message());
   }
 
-  // On an interrupt: immediate shutdown, SIGKILL if need be, then remove.
+  // On a forced exit: immediate shutdown, SIGKILL if need be, then remove.
   void Abandon() noexcept {
     const pid_t pid = pid_ ? pid_.load() : read_postmaster_pid(pgdata());
     if (pid > 0 && !signal_and_wait(pid, canonical_pgdata_, SIGQUIT, 5000))
@@ -569,7 +569,7 @@ class ScratchInstance {
   std::atomic<pid_t> pid_{0};
   bool may_run_ = false;
   bool finished_ = false;
-  CleanupId cleanup_ = 0;
+  EmergencyCleanupId cleanup_ = 0;
 };
 
 // A connection refused or lost while the server changes state ("the database
@@ -621,7 +621,7 @@ class OutputFile {
     tmp_ = path_ + ".strata-tmp";
     fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd_ < 0) throw io_error("creating " + tmp_, errno);
-    cleanup_ = add_interrupt_cleanup([tmp = tmp_] { ::unlink(tmp.c_str()); });
+    cleanup_ = add_emergency_cleanup([tmp = tmp_] { ::unlink(tmp.c_str()); });
   }
   ~OutputFile() {
     if (path_.empty()) return;
@@ -629,7 +629,7 @@ class OutputFile {
       ::close(fd_);
       ::unlink(tmp_.c_str());
     }
-    remove_interrupt_cleanup(cleanup_);
+    remove_emergency_cleanup(cleanup_);
   }
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;
@@ -660,7 +660,7 @@ class OutputFile {
   std::string path_, tmp_;
   int fd_ = 1;
   bool committed_ = false;
-  CleanupId cleanup_ = 0;
+  EmergencyCleanupId cleanup_ = 0;
 };
 
 // dbname as a connection string, so that a name with '=' is never read as one.
