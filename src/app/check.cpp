@@ -1,7 +1,7 @@
 // Verifying a repository (see check.h).
 #include "app/check.h"
 
-#include "app/scratch_dir.h"
+#include "common/scratch_dir.h"
 #include "storage/local_backend.h"
 
 namespace strata::app {

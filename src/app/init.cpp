@@ -26,7 +26,7 @@ crypto::Secret first_secret(const InitRequest& request) {
 InitResult init_repository(const InitRequest& request, Job& job) {
   if (request.access.location.empty())
     throw Error(ExitCode::usage, "no repository given: use --repo or STRATA_REPOSITORY");
-  auto backend = storage::open_backend(request.access.location);
+  auto backend = storage::open_backend(request.access.location, {job.clock, job.cancel});
   InitResult result;
   result.created_bucket = backend->create_root();
   result.location = backend->location();

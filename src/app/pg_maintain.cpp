@@ -73,6 +73,8 @@ pg::TableRestoreResult restore_table(const RepositoryAccess& access, const pg::T
   auto snaps = load_snapshots_logged(*repo);
   pg::TableRestoreOptions opts = options;
   opts.restore.threads = job.threads;
+  opts.restore.cancel = job.cancel;
+  opts.clock = job.clock;
   return pg::run_table_restore(*repo, snaps, opts, job.progress, note);
 }
 

@@ -5,7 +5,7 @@
 #include "app/wal_quorum.h"
 #include "common/error.h"
 #include "repo/record_store.h"
-#include "source/postgres/local_file.h"
+#include "common/atomic_file.h"
 #include "source/postgres/pg_connection.h"
 #include "source/postgres/wal_archive.h"
 
@@ -47,7 +47,8 @@ void run_wal_pusher(const WalDestination& where, const std::string& pg_wal, unsi
   auto targets = wal_targets(where.main, where.stanza, where.replicas);
   if (targets.size() > 1) {
     WalQuorum quorum(where.stanza, std::move(targets), job);
-    pg::run_async_pusher([&](const std::string& path) { quorum.push(path); }, spool, pg_wal, parallel);
+    pg::run_async_pusher([&](const std::string& path) { quorum.push(path); }, spool, pg_wal, parallel,
+                         spool_job(job));
     return;
   }
   OpenedStanza opened;
@@ -59,7 +60,8 @@ void run_wal_pusher(const WalDestination& where, const std::string& pg_wal, unsi
     throw;
   }
   pg::WalArchive archive(*opened.repo, opened.stanza, where.stanza.wal_compression_level);
-  pg::run_async_pusher([&](const std::string& path) { archive.push(path); }, spool, pg_wal, parallel);
+  pg::run_async_pusher([&](const std::string& path) { archive.push(path); }, spool, pg_wal, parallel,
+                       spool_job(job));
 }
 
 void fetch_wal(const RepositoryAccess& access, const std::string& stanza_name, const std::string& name,
@@ -68,12 +70,12 @@ void fetch_wal(const RepositoryAccess& access, const std::string& stanza_name, c
   auto data = pg::WalArchive(*repo, stanza).get(name);
   if (!data) throw Error(ExitCode::not_found, "WAL file " + name + " is not in the archive of stanza " + stanza_name);
   // PostgreSQL reads it once right away; a crash makes it ask again.
-  pg::replace_file(dest, *data, pg::Durability::rename_only);
+  posix::replace_file(dest, *data, posix::Durability::rename_only);
 }
 
 void run_wal_fetcher(const RepositoryAccess& access, const pg::StanzaSettings& stanza, unsigned ahead, Job& job) {
   auto [repo, record] = open_stanza(access, stanza.name, job);
-  pg::run_async_fetcher(*repo, record, pg::SpoolDirs{stanza.spool}, ahead);
+  pg::run_async_fetcher(*repo, record, pg::SpoolDirs{stanza.spool}, ahead, spool_job(job));
 }
 
 pg::ArchiveCheckResult check_wal_archiving(const RepositoryAccess& access, const pg::StanzaSettings& stanza,

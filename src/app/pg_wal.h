@@ -23,6 +23,9 @@ struct WalDestination {
   std::vector<config::ReplicaSettings> replicas;
 };
 
+// The job's clock and cancellation, for the spool's waits and background workers.
+inline source::postgres::SpoolJob spool_job(const Job& job) { return {job.clock, job.cancel}; }
+
 struct StanzaCreated {
   source::postgres::StanzaRecord cluster;  // as the running server describes itself
   bool created = false;                    // false: every repository already had it

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/host_identity.h"
+#include "common/posix_io.h"
 #include "common/log.h"
 #include "common/time_util.h"
 #include "storage/backend.h"
@@ -34,27 +35,14 @@ namespace {
 // and reads nothing, which would pass for an empty passphrase).
 std::string read_text_file(const std::string& path, const char* what) {
   const std::string where = std::string("cannot read ") + what + " " + path;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw io_error(where, errno);
+  const posix::UniqueFd fd(posix::open_retry(path, O_RDONLY));
+  if (!fd) throw io_error(where, errno);
   struct stat st {};
-  int err = ::fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-  if (err) {
-    ::close(fd);
-    throw io_error(where, err);
-  }
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      err = errno;
-      ::close(fd);
-      if (n < 0) throw io_error(where, err);
-      return text;
-    }
-    text.append(buf, static_cast<size_t>(n));
-  }
+  int err = ::fstat(fd.get(), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+  if (err) throw io_error(where, err);
+  Bytes data;
+  if ((err = posix::read_to_end(fd.get(), static_cast<uint64_t>(st.st_size), data)) != 0) throw io_error(where, err);
+  return std::string(data.begin(), data.end());
 }
 
 }  // namespace
@@ -107,7 +95,7 @@ crypto::Secret load_secret(const RepositoryAccess& access) {
 
 std::unique_ptr<repo::Repository> open_repository(const RepositoryAccess& access, const Job& job) {
   if (access.location.empty()) throw Error(ExitCode::usage, "no repository given: use --repo or STRATA_REPOSITORY");
-  auto backend = storage::open_backend(access.location);
+  auto backend = storage::open_backend(access.location, {job.clock, job.cancel});
   if (!backend->stat("config"))
     throw Error(ExitCode::repo_missing,
                 "no repository at " + backend->location() + " (no config object); create one with 'strata init'");

@@ -75,7 +75,7 @@ void register_wal_push(CLI::App& group, GlobalOptions& g, int& exit_code) {
                        {"--spool", st.spool, "--pg-wal", pg_wal, "--parallel", std::to_string(st.push_parallel),
                         "--for", name},
                        st.spool + "/pusher.log");
-        });
+        }, app::spool_job(job(g)));
         exit_code = 0;
         return;
       }

@@ -3,13 +3,14 @@
 #include "cli/pg_context.h"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 
 #include "common/error.h"
+#include "common/posix_io.h"
+#include "common/process.h"
 #include "config/ranges.h"
 
 namespace strata::cli {
@@ -60,9 +61,12 @@ std::vector<app::WalTarget> wal_targets(const GlobalOptions& g, const source::po
 }
 
 std::string wal_get_command(const GlobalOptions& g, const PgArgs& a, const std::string& stanza) {
-  char exe[4096];
-  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  std::string self = n > 0 ? std::string(exe, static_cast<size_t>(n)) : "strata";
+  std::string self = "strata";
+  try {
+    self = posix::self_executable();
+  } catch (const Error&) {
+    // without /proc the restored server finds strata in its PATH
+  }
   std::string cmd = shell_quote(self) + " pg wal-get --stanza " + stanza;
   if (!g.file->path.empty()) cmd += " --config " + shell_quote(g.file->path);
   cmd += " --repo " + shell_quote(g.repo.find(':') == std::string::npos ? absolute(g.repo) : g.repo);
@@ -75,36 +79,21 @@ std::string wal_get_command(const GlobalOptions& g, const PgArgs& a, const std::
   return cmd + " %f \"%p\"";
 }
 
-extern "C" char** environ;
-
 void spawn_worker(const GlobalOptions& g, const PgArgs& a, const std::string& worker,
                   const std::vector<std::string>& extra, const std::string& log) {
-  char exe[4096];
-  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) throw io_error("finding the strata executable", errno);
-  std::vector<std::string> args = {std::string(exe, static_cast<size_t>(n)), "pg", worker, "--stanza", a.stanza,
-                                   "--quiet"};
+  std::vector<std::string> args = {posix::self_executable(), "pg", worker, "--stanza", a.stanza, "--quiet"};
   if (!g.file->path.empty()) args.insert(args.end(), {"--config", g.file->path});
   if (!g.repo.empty()) args.insert(args.end(), {"--repo", g.repo});
   if (!g.key_file.empty()) args.insert(args.end(), {"--key-file", absolute(g.key_file)});
   else if (!g.password_file.empty()) args.insert(args.end(), {"--password-file", absolute(g.password_file)});
   args.insert(args.end(), extra.begin(), extra.end());
-  std::vector<char*> argv;
-  for (auto& s : args) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t files;
-  posix_spawn_file_actions_init(&files);
-  posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&files, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_adddup2(&files, 1, 2);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-  pid_t pid;
-  int rc = posix_spawn(&pid, argv[0], &files, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&files);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw io_error("starting the background " + worker, rc);
+  const posix::UniqueFd log_fd(posix::open_retry(log, O_WRONLY | O_CREAT | O_APPEND, 0600));
+  if (!log_fd) throw io_error("opening the log " + log + " of the background " + worker, errno);
+  posix::ProcessSpec spec;
+  spec.argv = std::move(args);
+  spec.stdout_fd = spec.stderr_fd = log_fd.get();
+  spec.new_session = true;  // outlives this wal-push and the server's signals to it
+  posix::start_process(spec);
 }
 
 }  // namespace strata::cli

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "common/posix_io.h"
 #include "source/fs_metadata.h"
 
 namespace strata::source::internal {
@@ -30,39 +31,6 @@ constexpr size_t kReadSize = 1024 * 1024;
 // up instead of the whole path, three times per file); below this depth, by
 // their full path, so that a deep tree cannot exhaust the descriptor limit.
 constexpr int kMaxHeldDirs = 64;
-
-// A descriptor closed when it goes out of scope (also when a repository error
-// unwinds the walk).
-struct UniqueFd {
-  int fd = -1;
-  explicit UniqueFd(int f) : fd(f) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-  void reset() {
-    if (fd >= 0) close(fd);
-    fd = -1;
-  }
-};
-
-// The names in an open directory (without "." and ".."), read with getdents64
-// straight into a buffer: no opendir/fstat/fcntl around it. Returns 0 or an errno.
-int list_directory(int fd, std::vector<std::string>& names) {
-  alignas(struct dirent64) char buf[32768];
-  for (;;) {
-    ssize_t n = getdents64(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return errno;
-    if (n == 0) return 0;
-    for (ssize_t pos = 0; pos < n;) {
-      auto* d = reinterpret_cast<struct dirent64*>(buf + pos);
-      pos += d->d_reclen;
-      const char* nm = d->d_name;
-      if (nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0))) continue;
-      names.emplace_back(nm);
-    }
-  }
-}
 
 }  // namespace
 
@@ -185,15 +153,12 @@ void Walker::read_file(int fd, PendingEntry& entry, const std::string& path, boo
     total_read += chunk_input(entry, [&](uint8_t* dst, size_t room) -> size_t {
       size_t want = static_cast<size_t>(std::min<uint64_t>(room, remaining));
       if (want == 0) return 0;
-      for (;;) {
-        ssize_t n = pread(fd, dst, want, offset);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw ReadFailure{path + ": " + errno_text(errno)};
-        if (observer && n > 0) observer->data(static_cast<uint64_t>(offset), ByteView(dst, static_cast<size_t>(n)));
-        offset += n;
-        remaining -= static_cast<uint64_t>(n);
-        return static_cast<size_t>(n);  // 0: the file shrank while being read
-      }
+      ssize_t n = posix::pread_some(fd, dst, want, static_cast<uint64_t>(offset));
+      if (n < 0) throw ReadFailure{path + ": " + errno_text(errno)};
+      if (observer && n > 0) observer->data(static_cast<uint64_t>(offset), ByteView(dst, static_cast<size_t>(n)));
+      offset += n;
+      remaining -= static_cast<uint64_t>(n);
+      return static_cast<size_t>(n);  // 0: the file shrank while being read
     });
   }
   if (observer) observer->finish();
@@ -243,9 +208,9 @@ void Walker::add_entry(PendingDir& dir, int dirfd, const std::string& path,
       task.depth = depth + 1;
       task.root_dev = root_dev;
       if (old) task.parent_tree = old->subtree;
-      UniqueFd guard(task.fd);
+      posix::UniqueFd guard(task.fd);  // closed if reading the attributes throws
       if (read_extras) read_xattrs(task.fd, path, entry.node);
-      guard.fd = -1;  // whoever walks the subtree owns the descriptor from here
+      guard.release();  // whoever walks the subtree owns the descriptor from here
       // Not the selected path itself (depth 0): handing over the whole walk
       // would only move it to another thread.
       if (may_hand_off_ && depth >= 1 && depth <= kHandOffDepth && ctx_.offer)
@@ -284,7 +249,7 @@ void Walker::add_entry(PendingDir& dir, int dirfd, const std::string& path,
         record_error(path + ": " + errno_text(errno));
         return;
       }
-      UniqueFd guard(fd);
+      posix::UniqueFd guard(fd);
       if (read_extras) read_xattrs(fd, path, n);
       bool sparse = n.size > 0 && static_cast<uint64_t>(st.st_blocks) * 512 < n.size;
       try {
@@ -309,17 +274,17 @@ void Walker::add_entry(PendingDir& dir, int dirfd, const std::string& path,
 std::shared_ptr<PendingDir> Walker::walk_dir(SubtreeTask&& task, const ParentDir* parent) {
   const std::string& path = task.path;
   const int fd = task.fd, open_errno = task.open_errno, depth = task.depth;
-  UniqueFd dirfd(fd);
+  posix::UniqueFd dirfd(fd);
   auto dir = std::make_shared<PendingDir>();
   std::vector<std::string> names;
   if (fd < 0) {
     if (!(open_errno == ENOENT && ctx_.opts.ignore_vanished)) record_error(path + ": " + errno_text(open_errno));
-  } else if (int err = list_directory(fd, names)) {
+  } else if (int err = posix::list_directory(fd, names)) {
     record_error(path + ": " + errno_text(err));
   }
   std::sort(names.begin(), names.end());
   if (depth >= kMaxHeldDirs) dirfd.reset();  // entries below are reached by path
-  const int entries_fd = dirfd.fd >= 0 ? dirfd.fd : AT_FDCWD;
+  const int entries_fd = dirfd ? dirfd.get() : AT_FDCWD;
   std::string prefix = path == "/" ? "/" : path + "/";
   for (const auto& name : names)
     add_entry(*dir, entries_fd, prefix + name, name, parent, task.root_dev, depth);

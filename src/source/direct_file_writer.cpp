@@ -8,32 +8,27 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/posix_io.h"
+
 namespace strata::source {
 namespace {
 
 constexpr uint64_t kBlock = DirectFileWriter::kBlock;
 
+// True when `fd` was in direct-I/O mode and now is not.
+bool drop_direct_io(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && (flags & O_DIRECT) && ::fcntl(fd, F_SETFL, flags & ~O_DIRECT) == 0;
+}
+
 // pwrite of an aligned buffer at an aligned offset. Where direct I/O is refused
 // (EINVAL: a file system or device without it), this fd continues through the page
-// cache; the data are the same either way.
+// cache and the blocks are written again at the same offsets; the data are the
+// same either way.
 int pwrite_blocks(int fd, const uint8_t* p, size_t n, uint64_t offset) {
-  while (n > 0) {
-    ssize_t w = ::pwrite(fd, p, n, static_cast<off_t>(offset));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EINVAL) {
-        int flags = ::fcntl(fd, F_GETFL);
-        if (flags >= 0 && (flags & O_DIRECT) && ::fcntl(fd, F_SETFL, flags & ~O_DIRECT) == 0)
-          continue;
-      }
-      return errno;
-    }
-    if (w == 0) return EIO;
-    p += w;
-    n -= static_cast<size_t>(w);
-    offset += static_cast<uint64_t>(w);
-  }
-  return 0;
+  int err = posix::pwrite_all(fd, ByteView(p, n), offset);
+  if (err == EINVAL && drop_direct_io(fd)) err = posix::pwrite_all(fd, ByteView(p, n), offset);
+  return err;
 }
 
 }  // namespace
@@ -95,10 +90,7 @@ int DirectFileWriter::finish(int fd) {
   }
   for (auto& [index, e] : left)
     if (int err = pwrite_blocks(fd, e.block.get(), kBlock, index * kBlock); err != 0) return err;
-  while (::ftruncate(fd, static_cast<off_t>(size_)) != 0) {
-    if (errno != EINTR) return errno;
-  }
-  return 0;
+  return posix::ftruncate_fd(fd, size_);
 }
 
 }  // namespace strata::source

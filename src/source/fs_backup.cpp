@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 #include "common/host_identity.h"
+#include "common/posix_io.h"
 #include "common/idle_helper.h"
 #include "common/thread_pool.h"
 #include "common/time_util.h"
@@ -256,15 +257,12 @@ BackupResult Archiver::run_stream(int fd, const std::string& name) {
   entry.node.gid = getgid();
   entry.node.mtime_ns = entry.node.ctime_ns = entry.node.atime_ns = start;
   entry.node.size = main_.chunk_input(entry, [&](uint8_t* dst, size_t room) -> size_t {
-    for (;;) {
-      // A pipe whose writer stalls must not keep a cancelled job waiting: wait
-      // for input in short slices and look at the token in between.
-      wait_readable(fd, ctx_.opts.cancel);
-      ssize_t n = read(fd, dst, room);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw io_error("reading standard input", errno);
-      return static_cast<size_t>(n);
-    }
+    // A pipe whose writer stalls must not keep a cancelled job waiting: wait
+    // for input in short slices and look at the token in between.
+    wait_readable(fd, ctx_.opts.cancel);
+    ssize_t n = posix::read_some(fd, dst, room);
+    if (n < 0) throw io_error("reading standard input", errno);
+    return static_cast<size_t>(n);
   });
   main_.summary().files_new = 1;
   main_.summary().bytes_total = entry.node.size;

@@ -17,6 +17,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/posix_io.h"
 #include "common/thread_pool.h"
 #include "repo/tree_walk.h"
 #include "source/direct_file_writer.h"
@@ -207,50 +208,30 @@ int open_for_blob(const FileJob& job) {
   return fd;
 }
 
-void write_all(int fd, const uint8_t* p, size_t n, uint64_t offset, const std::string& path);
-
 // Writes one blob's pieces into its file. The thread writing a file's last blob
 // finishes it — exact size, metadata through the descriptor — since every other
 // blob's writes completed before the count went down. Returns true for the last
 // blob; `problem` names metadata that could not be applied.
 bool write_blob(FileJob& job, const BlobTask& t, ByteView data, std::string& problem) {
-  struct Closer {
-    int fd;
-    ~Closer() { close(fd); }
-  } file{open_for_blob(job)};
+  const posix::UniqueFd file(open_for_blob(job));
   for (const auto& pc : t.pieces) {
     ByteView piece = data.subspan(pc.blob_offset, pc.length);
-    if (!job.direct) {
-      write_all(file.fd, piece.data(), piece.size(), pc.file_offset, job.path);
-    } else if (int err = job.direct->write(file.fd, piece, pc.file_offset); err != 0) {
-      throw io_error("writing " + job.path, err);
-    }
+    const int err = job.direct ? job.direct->write(file.get(), piece, pc.file_offset)
+                               : posix::pwrite_all(file.get(), piece, pc.file_offset);
+    if (err != 0) throw io_error("writing " + job.path, err);
   }
   if (--job.blobs_left != 0) return false;
   if (job.direct) {
-    if (int err = job.direct->finish(file.fd); err != 0) throw io_error("writing " + job.path, err);
-  } else if (job.node->content.size() == 1 && data.size() != job.node->size &&
-             ftruncate(file.fd, static_cast<off_t>(job.node->size)) != 0) {
-    throw io_error("sizing " + job.path, errno);  // a single-blob file is created empty
+    if (int err = job.direct->finish(file.get()); err != 0) throw io_error("writing " + job.path, err);
+  } else if (job.node->content.size() == 1 && data.size() != job.node->size) {
+    // A single-blob file is created empty.
+    if (int err = posix::ftruncate_fd(file.get(), job.node->size); err != 0) throw io_error("sizing " + job.path, err);
   }
   if (!job.failed) {
-    problem = apply_file_metadata(file.fd, *job.node);
+    problem = apply_file_metadata(file.get(), *job.node);
     job.metadata_done = true;
   }
   return true;
-}
-
-void write_all(int fd, const uint8_t* p, size_t n, uint64_t offset, const std::string& path) {
-  while (n > 0) {
-    ssize_t w = pwrite(fd, p, n, static_cast<off_t>(offset));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      throw io_error("writing " + path, errno);
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-    offset += static_cast<uint64_t>(w);
-  }
 }
 
 }  // namespace
@@ -267,33 +248,18 @@ void write_file_content(repo::Repository& repo, const Node& node, int fd) {
   // Stream in order, filling holes with zeros (stdout cannot seek).
   uint64_t pos = 0;
   Bytes zeros(65536, 0);
+  auto put = [&](ByteView bytes) {
+    if (int err = posix::write_all(fd, bytes); err != 0) throw io_error("writing output", err);
+    pos += bytes.size();
+  };
   auto pad_to = [&](uint64_t target) {
-    while (pos < target) {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(zeros.size(), target - pos));
-      ssize_t w = write(fd, zeros.data(), n);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        throw io_error("writing output", errno);
-      }
-      pos += static_cast<uint64_t>(w);
-    }
+    while (pos < target) put(ByteView(zeros.data(), static_cast<size_t>(std::min<uint64_t>(zeros.size(), target - pos))));
   };
   for (size_t i = 0; i < node.content.size(); ++i) {
     Bytes data = repo.load_blob(node.content[i], repo::BlobType::data);
     for (const auto& pc : placement[i]) {
       pad_to(pc.file_offset);
-      const uint8_t* p = data.data() + pc.blob_offset;
-      size_t n = pc.length;
-      while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-          if (errno == EINTR) continue;
-          throw io_error("writing output", errno);
-        }
-        p += w;
-        n -= static_cast<size_t>(w);
-        pos += static_cast<uint64_t>(w);
-      }
+      put(ByteView(data.data() + pc.blob_offset, pc.length));
     }
   }
   pad_to(node.size);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/posix_io.h"
 #include "repo/tree.h"
 #include "repo/tree_walk.h"
 #include "source/fs_metadata.h"
@@ -18,32 +19,17 @@ namespace strata::source {
 namespace {
 
 repo::Node read_file_node(repo::Repository& repo, const std::string& path, const std::string& name) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) throw io_error("cannot read " + path, errno);
+  const posix::UniqueFd fd(posix::open_retry(path, O_RDONLY | O_NOFOLLOW));
+  if (!fd) throw io_error("cannot read " + path, errno);
   struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    throw io_error("cannot read " + path, err);
-  }
+  if (::fstat(fd.get(), &st) != 0) throw io_error("cannot read " + path, errno);
   repo::Node node;
   node.name = name;
   node_from_stat(st, node, nullptr);
-  read_xattrs(fd, path, node);
+  read_xattrs(fd.get(), path, node);
   Bytes data;
-  uint8_t buf[1 << 16];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      throw io_error("reading " + path, err);
-    }
-    if (n == 0) break;
-    data.insert(data.end(), buf, buf + n);
-  }
-  ::close(fd);
+  if (int err = posix::read_to_end(fd.get(), static_cast<uint64_t>(st.st_size), data); err != 0)
+    throw io_error("reading " + path, err);
   node.size = data.size();
   node.extents.reset();
   node.content.clear();

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/cancel.h"
+#include "common/clock.h"
 #include "common/error.h"
 
 namespace strata::storage {
@@ -107,9 +109,16 @@ class Backend {
   // storage/tiering.h (StorageClasses, TierDirectories).
 };
 
+// The job a backend serves: its clock (retry pauses, ages of temporary files) and
+// its cancellation (a retry pause ends early and throws Error(interrupted)).
+struct BackendContext {
+  const Clock* clock = &system_clock();
+  CancelToken cancel;
+};
+
 // Opens a backend for a repository location: a local directory path (optionally
 // "local:/path") or "s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX]" (credentials and
 // options from the environment, see S3Options). Does not create anything.
-std::unique_ptr<Backend> open_backend(const std::string& location);
+std::unique_ptr<Backend> open_backend(const std::string& location, const BackendContext& context = {});
 
 }  // namespace strata::storage

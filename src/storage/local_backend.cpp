@@ -248,7 +248,7 @@ std::unique_ptr<ObjectWriter> LocalBackend::begin_put(const std::string& prefix)
 
 Bytes LocalBackend::get(const std::string& name) {
   const std::string path = path_of(name);
-  ScopedFd fd(open_object(path));
+  UniqueFd fd(open_object(path));
   Bytes out;
   if (int err = read_to_end(fd.get(), file_size(fd.get(), path), out); err != 0) {
     throw io_error("reading " + path, err);
@@ -258,7 +258,7 @@ Bytes LocalBackend::get(const std::string& name) {
 
 Bytes LocalBackend::get_range(const std::string& name, uint64_t offset, uint64_t length) {
   const std::string path = path_of(name);
-  ScopedFd fd(open_object(path));
+  UniqueFd fd(open_object(path));
   const uint64_t size = file_size(fd.get(), path);
   // Checked before allocating, so a corrupt length cannot exhaust memory.
   if (offset > size || length > size - offset) throw truncated(path, offset, length, size);

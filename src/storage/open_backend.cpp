@@ -34,11 +34,12 @@ Error unsupported(const std::string& location) {
 
 }  // namespace
 
-std::unique_ptr<Backend> open_backend(const std::string& location) {
+std::unique_ptr<Backend> open_backend(const std::string& location, const BackendContext& context) {
   std::string_view path = location;
   if (path.starts_with(kS3Scheme)) {
     auto getenv = [](const char* name) { return std::getenv(name); };
     S3Options options = S3Options::from_environment(getenv);
+    options.context = context;
     S3Location loc = parse_s3_location(location, options.addressing);
     return std::make_unique<S3Backend>(std::move(loc), resolve_s3_credentials(getenv), std::move(options));
   }
@@ -51,7 +52,7 @@ std::unique_ptr<Backend> open_backend(const std::string& location) {
   std::error_code ec;
   std::filesystem::path abs = std::filesystem::absolute(std::filesystem::path(path), ec);
   if (ec) throw io_error("resolving repository location '" + location + "'", ec.value());
-  return std::make_unique<TieredBackend>(abs.lexically_normal().string());
+  return std::make_unique<TieredBackend>(abs.lexically_normal().string(), *context.clock);
 }
 
 }  // namespace strata::storage

@@ -2,10 +2,8 @@
 #include "storage/s3_backend.h"
 
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -91,7 +89,8 @@ HttpResponse S3Backend::send(HttpRequest req, const std::string& what) {
     if (options_.log_retries)
       log_warning(what + ": " + last + "; retry " + std::to_string(attempt) + " of " +
                   std::to_string(options_.retry.max_attempts - 1) + " in " + std::to_string(wait) + " ms");
-    std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+    if (!options_.context.clock->sleep_for_ms(wait, options_.context.cancel))
+      options_.context.cancel.throw_if_cancelled();
   }
 }
 

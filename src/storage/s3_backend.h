@@ -29,6 +29,7 @@ struct S3Options {
   uint64_t multipart_threshold = 64ull << 20;  // objects larger than this go in parts
   uint64_t part_size = 16ull << 20;            // at least 5 MiB (the S3 minimum)
   bool log_retries = true;
+  BackendContext context;  // retry pauses wait on its clock and end on its cancellation
 
   // STRATA_S3_* and AWS_* variables through `getenv` (docs/config.md lists them).
   static S3Options from_environment(const std::function<const char*(const char*)>& getenv);

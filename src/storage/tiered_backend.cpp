@@ -40,7 +40,10 @@ bool is_directory(const std::string& path) {
 
 }  // namespace
 
-TieredBackend::TieredBackend(std::string root) : root_(std::move(root)) { load_tier_file(); }
+TieredBackend::TieredBackend(std::string root, const Clock& clock)
+    : root_(std::move(root), LocalBackend::Durability::synced, clock) {
+  load_tier_file();
+}
 
 void TieredBackend::load_tier_file() {
   tiers_.clear();

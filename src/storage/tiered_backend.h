@@ -29,7 +29,8 @@ class TieredBackend : public Backend, public StorageClasses, public TierDirector
 
   // Reads the tier file of `root` if there is one. Throws Error(integrity) naming
   // the file when it cannot be parsed.
-  explicit TieredBackend(std::string root);
+  // `clock` judges the age of temporary files (see LocalBackend).
+  explicit TieredBackend(std::string root, const Clock& clock = system_clock());
 
   std::string location() const override { return root_.location(); }
   void put(const std::string& name, ByteView data) override { root_.put(name, data); }

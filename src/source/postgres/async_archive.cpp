@@ -8,22 +8,29 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <thread>
 #include <vector>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/posix_io.h"
 #include "common/thread_pool.h"
-#include "source/postgres/local_file.h"
 
 namespace strata::source::postgres {
 
+using posix::Durability;
+using posix::replace_file;
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
+constexpr int64_t kSecondNs = 1'000'000'000;
+
+// A polling pause on the job's clock; Error(interrupted) when the job is cancelled.
+void pause(const SpoolJob& job, int64_t ms) {
+  if (!job.clock->sleep_for_ms(ms, job.cancel)) job.cancel.throw_if_cancelled();
+}
 
 bool exists(const std::string& path) {
   struct stat st;
@@ -47,14 +54,12 @@ std::vector<std::string> list_dir(const std::string& dir) {
   return out;
 }
 
-// An exclusive lock on <dir>/<name> for the life of the process, or -1.
-int try_lock(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) throw io_error("opening lock file " + path, errno);
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
-    return -1;
-  }
+// An exclusive lock on `path` while the descriptor lives; none when another
+// process holds it.
+posix::UniqueFd try_lock(const std::string& path) {
+  posix::UniqueFd fd(posix::open_retry(path, O_RDWR | O_CREAT, 0600));
+  if (!fd) throw io_error("opening lock file " + path, errno);
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return posix::UniqueFd();
   return fd;
 }
 
@@ -74,11 +79,11 @@ void SpoolDirs::create() const {
 }
 
 void wait_for_async_push(const SpoolDirs& spool, const std::string& name, int timeout_s,
-                         const std::function<void()>& start_pusher) {
+                         const std::function<void()>& start_pusher, const SpoolJob& job) {
   const std::string ok = spool.push() + "/" + name + ".ok", error = spool.push() + "/" + name + ".error";
-  const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
-  auto next_start = Clock::now();
-  while (Clock::now() < deadline) {
+  const int64_t deadline = job.clock->monotonic_ns() + timeout_s * kSecondNs;
+  int64_t next_start = job.clock->monotonic_ns();
+  while (job.clock->monotonic_ns() < deadline) {
     if (exists(ok)) {
       ::unlink(ok.c_str());  // acknowledged; a repeated call after a crash pushes again (a no-op)
       return;
@@ -90,26 +95,27 @@ void wait_for_async_push(const SpoolDirs& spool, const std::string& name, int ti
       int code = nl == std::string::npos ? 1 : std::atoi(text.substr(0, nl).c_str());
       throw Error(static_cast<ExitCode>(code ? code : 1), nl == std::string::npos ? text : text.substr(nl + 1));
     }
-    if (Clock::now() >= next_start) {
+    if (job.clock->monotonic_ns() >= next_start) {
       start_pusher();
-      next_start = Clock::now() + std::chrono::seconds(1);
+      next_start = job.clock->monotonic_ns() + kSecondNs;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    pause(job, 10);
   }
   throw Error(ExitCode::source, "asynchronous archive of " + name + " did not finish within " +
                                     std::to_string(timeout_s) + " s; see " + spool.root + "/pusher.log");
 }
 
 void run_async_pusher(const PushWal& push, const SpoolDirs& spool, const std::string& pg_wal, unsigned parallel,
-                      int idle_seconds) {
+                      const SpoolJob& job, int idle_seconds) {
   spool.create();
-  int lock = try_lock(spool.root + "/pusher.lock");
-  if (lock < 0) return;
+  const posix::UniqueFd lock = try_lock(spool.root + "/pusher.lock");
+  if (!lock) return;
   ThreadPool pool(std::max(1u, parallel));
   const std::string status = pg_wal + "/archive_status";
-  auto idle_since = Clock::now();
+  int64_t idle_since = job.clock->monotonic_ns();
   std::set<std::string> attempted;  // failed in this run: retried only after a pause
-  while (true) {
+  for (;;) {
+    job.cancel.throw_if_cancelled();
     std::vector<std::string> to_push;
     std::set<std::string> ready;
     for (const auto& f : list_dir(status)) {
@@ -128,12 +134,12 @@ void run_async_pusher(const PushWal& push, const SpoolDirs& spool, const std::st
       if ((ext == ".ok" || ext == ".error") && !ready.count(name)) ::unlink((spool.push() + "/" + f).c_str());
     }
     if (to_push.empty()) {
-      if (Clock::now() - idle_since > std::chrono::seconds(idle_seconds)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      if (Clock::now() - idle_since > std::chrono::seconds(1)) attempted.clear();
+      if (job.clock->monotonic_ns() - idle_since > idle_seconds * kSecondNs) break;
+      pause(job, 50);
+      if (job.clock->monotonic_ns() - idle_since > kSecondNs) attempted.clear();
       continue;
     }
-    idle_since = Clock::now();
+    idle_since = job.clock->monotonic_ns();
     std::vector<std::future<void>> running;
     for (const auto& name : to_push) {
       running.push_back(pool.submit([&, name] {
@@ -149,7 +155,6 @@ void run_async_pusher(const PushWal& push, const SpoolDirs& spool, const std::st
     }
     for (auto& r : running) r.get();
   }
-  ::close(lock);
 }
 
 void report_async_push_failure(const SpoolDirs& spool, const std::string& name, const Error& error) {
@@ -176,19 +181,14 @@ bool take_prefetched(const SpoolDirs& spool, const std::string& name, const std:
   if (!exists(src)) return false;
   if (::rename(src.c_str(), dest.c_str()) == 0) return true;
   if (errno != EXDEV) return false;
-  // Another file system: copy, then drop the spooled one.
-  std::ifstream in(src, std::ios::binary);
-  const std::string tmp = dest + ".strata-tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << in.rdbuf();
-    if (!out) {
-      ::unlink(tmp.c_str());
-      return false;
-    }
-  }
-  if (::rename(tmp.c_str(), dest.c_str()) != 0) {
-    ::unlink(tmp.c_str());
+  // Another file system: copy, then drop the spooled one. Any failure leaves the
+  // fetch to the repository.
+  try {
+    posix::UniqueFd in(posix::open_retry(src, O_RDONLY));
+    Bytes data;
+    if (!in || posix::read_to_end(in.get(), 0, data) != 0) return false;
+    replace_file(dest, data, Durability::rename_only);
+  } catch (const Error&) {
     return false;
   }
   ::unlink(src.c_str());
@@ -196,35 +196,33 @@ bool take_prefetched(const SpoolDirs& spool, const std::string& name, const std:
 }
 
 void note_wanted(const SpoolDirs& spool, const std::string& name) {
-  const std::string path = spool.get() + "/.wanted";
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << name;
+  try {
+    replace_file(spool.get() + "/.wanted", name, Durability::rename_only);
+  } catch (const Error&) {
+    // Only a hint for the read-ahead: without it, segments come from the repository.
   }
-  ::rename(tmp.c_str(), path.c_str());
 }
 
 void run_async_fetcher(repo::Repository& repo, const StanzaRecord& stanza, const SpoolDirs& spool, unsigned ahead,
-                       int idle_seconds) {
+                       const SpoolJob& job, int idle_seconds) {
   spool.create();
-  int lock = try_lock(spool.root + "/fetcher.lock");
-  if (lock < 0) return;
+  const posix::UniqueFd lock = try_lock(spool.root + "/fetcher.lock");
+  if (!lock) return;
   WalArchive archive(repo, stanza);
   const uint64_t seg = stanza.wal_segment_size;
   std::string last_wanted;
-  auto idle_since = Clock::now();
+  int64_t idle_since = job.clock->monotonic_ns();
   std::set<std::string> absent;  // not archived (yet): asked again after a pause
-  while (Clock::now() - idle_since <= std::chrono::seconds(idle_seconds)) {
+  while (job.clock->monotonic_ns() - idle_since <= idle_seconds * kSecondNs) {
     std::string wanted = read_text(spool.get() + "/.wanted");
     auto w = parse_wal_file_name(wanted);
     if (!w || w->kind != WalFileKind::segment) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      pause(job, 50);
       continue;
     }
     if (wanted != last_wanted) {
       last_wanted = wanted;
-      idle_since = Clock::now();
+      idle_since = job.clock->monotonic_ns();
       absent.clear();
     }
     bool fetched = false;
@@ -241,9 +239,8 @@ void run_async_fetcher(repo::Repository& repo, const StanzaRecord& stanza, const
       replace_file(path, *data, Durability::synced);
       fetched = true;
     }
-    if (!fetched) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!fetched) pause(job, 50);
   }
-  ::close(lock);
 }
 
 }  // namespace strata::source::postgres

@@ -15,6 +15,8 @@
 #include <functional>
 #include <string>
 
+#include "common/cancel.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "repo/repository.h"
 #include "source/postgres/wal_archive.h"
@@ -28,11 +30,18 @@ struct SpoolDirs {
   void create() const;  // mkdir -p of both (Error(io) naming the directory)
 };
 
+// Whose time the spool's waits and pauses run on, and when to stop: the job's
+// clock and cancellation (a cancelled wait or worker throws Error(interrupted)).
+struct SpoolJob {
+  const Clock* clock = &system_clock();
+  CancelToken cancel;
+};
+
 // Foreground of `wal-push --async NAME`: waits until the pusher reports on
 // NAME; calls `start_pusher` at once and every second while waiting (it must
 // be harmless when a pusher already runs). Error(source) after `timeout_s`.
 void wait_for_async_push(const SpoolDirs& spool, const std::string& name, int timeout_s,
-                         const std::function<void()>& start_pusher);
+                         const std::function<void()>& start_pusher, const SpoolJob& job = {});
 
 // Stores one WAL file (its path) durably wherever it must be, or throws Error:
 // WalArchive::push for one repository, a quorum of several (cli's WalQuorum).
@@ -42,7 +51,7 @@ using PushWal = std::function<void(const std::string& path)>;
 // none has been ready for `idle_seconds`. Returns at once when another pusher
 // holds the spool's lock. `push` is called from several threads at once.
 void run_async_pusher(const PushWal& push, const SpoolDirs& spool, const std::string& pg_wal, unsigned parallel,
-                      int idle_seconds = 3);
+                      const SpoolJob& job = {}, int idle_seconds = 3);
 
 // Records that pushing `name` failed with `error` (the pusher could not even
 // start: repository unreachable, wrong key), for the waiting wal-push.
@@ -58,6 +67,6 @@ void note_wanted(const SpoolDirs& spool, const std::string& name);
 // spool until nothing new was wanted for `idle_seconds`. Returns at once when
 // another fetcher holds the spool's lock.
 void run_async_fetcher(repo::Repository& repo, const StanzaRecord& stanza, const SpoolDirs& spool, unsigned ahead,
-                       int idle_seconds = 5);
+                       const SpoolJob& job = {}, int idle_seconds = 5);
 
 }  // namespace strata::source::postgres

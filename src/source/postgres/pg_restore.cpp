@@ -16,14 +16,18 @@
 #include <set>
 #include <sstream>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/time_util.h"
 #include "repo/record_store.h"
 #include "repo/tree_walk.h"
-#include "source/postgres/local_file.h"
+#include "source/postgres/conf_text.h"
 #include "source/postgres/stanza.h"
 
 namespace strata::source::postgres {
+
+using posix::Durability;
+using posix::replace_file;
 
 namespace fs = std::filesystem;
 
@@ -41,16 +45,6 @@ std::string pg_timestamp(int64_t ns) {
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<long long>((ns % 1'000'000'000) / 1000));
   return buf;
-}
-
-// A value for postgresql.conf: single-quoted, quotes doubled.
-std::string conf_quote(const std::string& v) {
-  std::string out = "'";
-  for (char c : v) {
-    if (c == '\'') out += "''";
-    else out += c;
-  }
-  return out + "'";
 }
 
 bool directory_is_empty(const std::string& dir) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/progress.h"
 #include "repo/repository.h"
 #include "repo/snapshot.h"
@@ -33,6 +34,7 @@ struct TableRestoreOptions {
   bool keep_scratch = false;   // leave the scratch directory (stopped) for inspection
   int start_timeout_seconds = 300;     // pg_ctl start -w -t
   int recovery_timeout_seconds = 600;  // until pg_is_in_recovery() is false
+  const Clock* clock = &system_clock();  // timeouts and polling; cancellation is restore.cancel
 };
 
 struct TableRestoreResult {
