@@ -93,6 +93,7 @@ void spawn_worker(const GlobalOptions& g, const PgArgs& a, const std::string& wo
   spec.argv = std::move(args);
   spec.stdout_fd = spec.stderr_fd = log_fd.get();
   spec.new_session = true;  // outlives this wal-push and the server's signals to it
+  spec.working_dir = "";    // ours: --repo and --config may be relative
   posix::start_process(spec);
 }
 

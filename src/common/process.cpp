@@ -95,7 +95,7 @@ void child_redirect(int fd, int target, int flags) {
   if (as.switch_user && (::setgroups(as.groups.size(), as.groups.data()) != 0 || ::setgid(as.gid) != 0 ||
                          ::setuid(as.uid) != 0))
     child_fail(report_fd, kStageUser);
-  if (::chdir("/") != 0) child_fail(report_fd, kStageExec);
+  if (!spec.working_dir.empty() && ::chdir(spec.working_dir.c_str()) != 0) child_fail(report_fd, kStageExec);
   ::execve(argv[0], argv, envp);
   child_fail(report_fd, kStageExec);
 }

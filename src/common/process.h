@@ -38,12 +38,13 @@ struct ProcessSpec {
   int stdout_fd = -1;             // -1: /dev/null
   int stderr_fd = -1;             // -1: /dev/null
   bool new_session = false;       // setsid(): outlives this process's terminal and signals
+  std::string working_dir = "/";  // "": ours (relative paths in argv keep their meaning)
   CancelToken cancel;             // run_process: SIGTERM to the child when the job is cancelled
   const Clock* clock = &system_clock();  // run_process polls the child on it while `cancel` can fire
 };
 
 // Starts the program (stdin is /dev/null; the environment is ours, with HOME, USER
-// and LOGNAME of the user switched to; the working directory is "/"; signals
+// and LOGNAME of the user switched to; the working directory spec.working_dir; signals
 // unblocked and SIGPIPE at its default). Returns once it has been exec'd.
 // Error(io) when it cannot be forked; Error(source) "cannot run P [as U (uid N)]:
 // reason" when the user switch or exec failed.
