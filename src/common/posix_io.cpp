@@ -49,10 +49,15 @@ ssize_t pread_some(int fd, void* buf, size_t len, uint64_t offset) {
   return n;
 }
 
-int write_all(int fd, ByteView data) {
+namespace {
+
+// Calls `write_at(p, n, done)` until all of `data` is written; 0 or an errno. A
+// write that makes no progress counts as EIO rather than spinning.
+template <typename WriteAt>
+int write_fully(ByteView data, WriteAt write_at) {
   size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    ssize_t n = write_at(data.data() + done, data.size() - done, done);
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno;
@@ -63,18 +68,16 @@ int write_all(int fd, ByteView data) {
   return 0;
 }
 
+}  // namespace
+
+int write_all(int fd, ByteView data) {
+  return write_fully(data, [fd](const uint8_t* p, size_t n, size_t) { return ::write(fd, p, n); });
+}
+
 int pwrite_all(int fd, ByteView data, uint64_t offset) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (n == 0) return EIO;
-    done += static_cast<size_t>(n);
-  }
-  return 0;
+  return write_fully(data, [fd, offset](const uint8_t* p, size_t n, size_t done) {
+    return ::pwrite(fd, p, n, static_cast<off_t>(offset + done));
+  });
 }
 
 int read_to_end(int fd, uint64_t size_hint, Bytes& out) {

@@ -62,7 +62,7 @@ void wait_readable(int fd, const CancelToken& cancel) {
     cancel.throw_if_cancelled();
     pollfd p{fd, POLLIN, 0};
     const int ready = ::poll(&p, 1, kSliceMs);
-    if (ready > 0 || (ready < 0 && errno != EINTR)) return;
+    if (ready > 0 || (ready < 0 && errno != EINTR)) return;  // os-seam: poll in slices for the token
   }
 }
 

@@ -60,7 +60,7 @@ int DirectAppender::drain() {
   size_t done = 0;
   while (direct_ && done < aligned) {
     ssize_t n = ::write(fd_, buf_.get() + done, aligned - done);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR) continue;  // os-seam: a direct write must move whole blocks
     if (n > 0 && static_cast<size_t>(n) % kDirectIoAlign == 0) {
       done += static_cast<size_t>(n);
       continue;
